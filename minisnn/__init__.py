@@ -1,3 +1,26 @@
-"""minisnn: a NumPy-only, from-scratch library for learning spiking neural networks."""
+"""minisnn: a NumPy-only, from-scratch library for learning spiking neural networks.
+
+The pieces, bottom up: :class:`Tensor` (reverse-mode autodiff), :mod:`minisnn.functional` (ops, im2col
+convolution, losses), :func:`gradcheck`, :mod:`minisnn.nn` (modules, ``Conv2d``, ``SNNConv2d``),
+:mod:`minisnn.neuron` (LIF theory), :mod:`minisnn.surrogate`, :mod:`minisnn.optim`, :mod:`minisnn.io`.
+"""
+
+from minisnn import functional, io, nn, optim
+from minisnn.gradcheck import GradcheckError, gradcheck
+from minisnn.tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "functional",
+    "gradcheck",
+    "io",
+    "is_grad_enabled",
+    "nn",
+    "no_grad",
+    "optim",
+    "tensor",
+]

@@ -37,18 +37,15 @@ def numerical_jacobian(
     fn: Callable[..., Tensor], inputs: Sequence[Tensor], index: int, eps: float = 1e-6
 ) -> np.ndarray:
     """Central-difference Jacobian of ``fn(*inputs)`` w.r.t. ``inputs[index]``: (out.size, input.size)."""
-    x = inputs[index].data
-    flat = x.reshape(-1)  # a view: perturbing it perturbs the input
-    if not np.shares_memory(flat, x):
-        raise ValueError(f"gradcheck: input {index} must be a contiguous array")
+    x = inputs[index].data  # perturbed in place (and restored), so any memory layout works
     columns = []
-    for m in range(flat.size):
-        original = flat[m]
-        flat[m] = original + eps
+    for element in np.ndindex(x.shape):
+        original = x[element]
+        x[element] = original + eps
         plus = _evaluate(fn, inputs)
-        flat[m] = original - eps
+        x[element] = original - eps
         minus = _evaluate(fn, inputs)
-        flat[m] = original
+        x[element] = original
         columns.append((plus - minus) / (2 * eps))
     return np.stack(columns, axis=1) if columns else np.zeros((_evaluate(fn, inputs).size, 0))
 
@@ -111,6 +108,10 @@ def gradcheck(
     out = fn(*tensors)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    for i, (t, original) in enumerate(zip(tensors, originals, strict=True)):
+        if not np.array_equal(t.data, original, equal_nan=True):
+            t.data[...] = original
+            raise GradcheckError(f"gradcheck: fn modified input {i} in place")
     if not out.requires_grad:
         raise GradcheckError("gradcheck: the output does not depend on any input that requires grad")
     n_out = out.size
@@ -149,9 +150,6 @@ def gradcheck(
             if np.any(zero_grads[slot] != 0):
                 raise GradcheckError(f"gradcheck: a zero upstream gradient gave a non-zero gradient for input {i}")
 
-        for i, (t, original) in enumerate(zip(tensors, originals, strict=True)):
-            if not np.array_equal(t.data, original, equal_nan=True):
-                raise GradcheckError(f"gradcheck: fn modified input {i} in place")
     finally:
         for t, grad in zip(tensors, saved_grads, strict=True):
             t.grad = grad

@@ -48,6 +48,8 @@ class Checkpoint:
 def _split_arrays(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
     """Replace arrays inside nested dicts/lists by references, collecting them in ``arrays``."""
     if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            raise TypeError(f"save: extra array at {path!r} has dtype object, which would need pickle; not allowed")
         key = f"extra/{path}"
         arrays[key] = value
         return {"__array__": key}

@@ -23,3 +23,8 @@ settings.register_profile(
     derandomize=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+# make tests/helpers.py importable from test files in sub-folders too
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))

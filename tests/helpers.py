@@ -1,0 +1,54 @@
+"""Hypothesis strategies and small helpers shared by the tests."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from minisnn import Tensor
+
+finite = dict(allow_nan=False, allow_infinity=False)
+
+
+def values(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[float]:
+    return st.floats(low, high, **finite)
+
+
+def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 1, max_side: int = 4) -> st.SearchStrategy:
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+@st.composite
+def arrays(draw, shape, low: float = -2.0, high: float = 2.0, layout: bool = True) -> np.ndarray:
+    """float64 arrays; with ``layout`` sometimes non-contiguous (a transposed or strided view), as minitorch does."""
+    if not isinstance(shape, tuple):
+        shape = draw(shape)
+    kind = draw(st.sampled_from(["contiguous", "transposed", "strided"])) if layout and len(shape) >= 1 else "c"
+    if kind == "transposed" and len(shape) >= 2:
+        base = draw(hnp.arrays(np.float64, shape[::-1], elements=values(low, high)))
+        return base.transpose()
+    if kind == "strided":
+        big = (*shape[:-1], 2 * shape[-1])
+        base = draw(hnp.arrays(np.float64, big, elements=values(low, high)))
+        return base[..., ::2]
+    return draw(hnp.arrays(np.float64, shape, elements=values(low, high)))
+
+
+def away_from(array: np.ndarray, points, margin: float = 1e-3) -> np.ndarray:
+    """Push values within ``margin`` of any of ``points`` (kinks, ties) away from them, in place."""
+    for p in np.atleast_1d(points):
+        close = np.abs(array - p) < margin
+        array[close] = p + np.where(array[close] >= p, margin, -margin) * 2
+    return array
+
+
+def distinct(array: np.ndarray, gap: float = 0.1) -> np.ndarray:
+    """Replace values by their rank × gap (same order, all distinct: no ties for max), keeping the layout."""
+    ranks = np.argsort(np.argsort(array, axis=None, kind="stable"), kind="stable")
+    array[...] = (ranks * gap - 1.0).reshape(array.shape)
+    return array
+
+
+def leaf(array: np.ndarray) -> Tensor:
+    return Tensor(array, requires_grad=True)

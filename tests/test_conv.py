@@ -1,0 +1,103 @@
+"""conv2d: gradcheck over generated geometries, forward vs the loop reference and scipy.signal.correlate."""
+
+import numpy as np
+import pytest
+import scipy.signal
+from helpers import leaf
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minisnn import Tensor, gradcheck
+from minisnn import functional as F
+from minisnn.conv import col2im, conv2d_reference, conv_output_size, im2col
+
+
+@st.composite
+def conv_case(draw, max_side=7):
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    min_h = max(1, dilation[0] * (kh - 1) + 1 - 2 * padding[0])
+    min_w = max(1, dilation[1] * (kw - 1) + 1 - 2 * padding[1])
+    h, w = draw(st.integers(min_h, max(min_h, max_side))), draw(st.integers(min_w, max(min_w, max_side)))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, w))
+    weight = rng.standard_normal((o, c, kh, kw))
+    bias = rng.standard_normal(o) if draw(st.booleans()) else None
+    return x, weight, bias, dict(stride=stride, padding=padding, dilation=dilation)
+
+
+@given(conv_case())
+def test_conv2d_gradcheck(case):
+    x, weight, bias, geometry = case
+    inputs = [leaf(x), leaf(weight)] + ([leaf(bias)] if bias is not None else [])
+    assert gradcheck(lambda *t: F.conv2d(*t, **geometry), inputs)
+
+
+@given(conv_case(max_side=9))
+def test_conv2d_matches_the_loop_reference(case):
+    x, weight, bias, geometry = case
+    fast = F.conv2d(Tensor(x), Tensor(weight), None if bias is None else Tensor(bias), **geometry).data
+    slow = conv2d_reference(x, weight, bias, **geometry)
+    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
+
+
+@given(conv_case(max_side=9))
+def test_conv2d_matches_scipy_correlate(case):
+    x, weight, _, geometry = case
+    (sh, sw), (ph, pw), (dh, dw) = geometry["stride"], geometry["padding"], geometry["dilation"]
+    o, c, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    dilated = np.zeros((o, c, dh * (kh - 1) + 1, dw * (kw - 1) + 1))
+    dilated[:, :, ::dh, ::dw] = weight  # dilation = a kernel with holes
+    expected = np.stack(
+        [
+            np.stack([scipy.signal.correlate(padded[i], dilated[j], mode="valid")[0, ::sh, ::sw] for j in range(o)])
+            for i in range(x.shape[0])
+        ]
+    )
+    np.testing.assert_allclose(F.conv2d(Tensor(x), Tensor(weight), **geometry).data, expected, atol=1e-10)
+
+
+@given(conv_case())
+def test_col2im_is_the_adjoint_of_im2col(case):
+    # <im2col(x), y> == <x, col2im(y)> for all x, y: the defining property of the backward pass
+    x, weight, _, geometry = case
+    (ph, pw), kernel = geometry["padding"], weight.shape[2:]
+    x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = im2col(x, kernel, geometry["stride"], geometry["dilation"])
+    y = np.random.default_rng(0).standard_normal(cols.shape)
+    back = col2im(y, x.shape, kernel, geometry["stride"], geometry["dilation"])
+    np.testing.assert_allclose(np.sum(cols * y), np.sum(x * back), rtol=1e-10)
+
+
+def test_float32_in_float32_out_and_close_to_float64():
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((2, 4, 9, 9)), rng.standard_normal((5, 4, 3, 3)), rng.standard_normal(5)
+    y32 = F.conv2d(Tensor(x.astype(np.float32)), Tensor(w.astype(np.float32)), Tensor(b.astype(np.float32)), padding=1)
+    assert y32.dtype == np.float32
+    np.testing.assert_allclose(y32.data, F.conv2d(Tensor(x), Tensor(w), Tensor(b), padding=1).data, atol=1e-4)
+
+
+def test_output_size_formula():
+    assert conv_output_size(64, 3, 1, 1, 1) == 64
+    assert conv_output_size(64, 3, 1, 2, 2) == 64
+    assert conv_output_size(7, 3, 2, 0, 1) == 3
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "kwargs", "message"),
+    [
+        ((3, 8, 8), (2, 3, 3, 3), {}, r"x must be 4-D \(N, C, H, W\), got shape \(3, 8, 8\)"),
+        ((1, 4, 8, 8), (2, 3, 3, 3), {}, r"x has 4 channels .* weight expects 3"),
+        ((1, 3, 2, 2), (2, 3, 3, 3), {}, "smaller than the dilated kernel"),
+        ((1, 3, 8, 8), (2, 3, 3, 3), {"stride": 0}, r"stride must be an int ≥ 1"),
+        ((1, 3, 8, 8), (2, 3, 3, 3), {"padding": -1}, r"padding must be an int ≥ 0"),
+    ],
+)
+def test_conv2d_bad_input_errors(x_shape, w_shape, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        F.conv2d(Tensor(np.ones(x_shape)), Tensor(np.ones(w_shape)), **kwargs)

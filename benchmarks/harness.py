@@ -1,0 +1,127 @@
+"""Shared benchmark plumbing: timing, peak memory in a fresh process, and a table printer.
+
+Each (framework, case) measurement runs in its own subprocess, so the peak resident memory (VmHWM) it
+reports belongs to that workload alone, for NumPy and PyTorch alike; glibc's mmap threshold is fixed at
+1 MiB (after the timings) so that freed large buffers leave resident memory. Thread count: ``--threads N`` sets
+OPENBLAS/OMP/MKL thread variables for NumPy's BLAS and ``torch.set_num_threads`` for PyTorch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+
+def set_threads(threads: int) -> None:
+    """Must run before NumPy is imported (in the worker process)."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def fix_mmap_threshold(threshold: int = 1 << 20) -> None:
+    """glibc: serve allocations ≥ threshold by mmap and give them back on free, so that resident memory
+    tracks live memory (the default dynamic threshold keeps freed buffers of either framework resident)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-3, threshold)  # M_MMAP_THRESHOLD
+    except OSError:
+        pass
+
+
+def peak_memory_mb(fn: Callable[[], object]) -> float:
+    """Peak extra resident memory (MB) of one call of ``fn``, measured after :func:`fix_mmap_threshold`."""
+    fix_mmap_threshold()
+    fn()
+    baseline = reset_peak_memory()
+    fn()
+    return peak_memory_since(baseline)
+
+
+def reset_peak_memory() -> int:
+    """Reset the peak-RSS counter to the current RSS (Linux ≥ 4.0); returns the current RSS in kB."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    return _status_kb("VmRSS")
+
+
+def peak_memory_since(baseline_kb: int) -> float:
+    """Peak RSS above ``baseline_kb``, in MB."""
+    return max(0, _status_kb("VmHWM") - baseline_kb) / 1024
+
+
+def median_ms(fn: Callable[[], object], repeats: int = 7, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def run_worker(script: str, args: list[str], threads: int) -> dict:
+    """Run ``script --worker ...`` in a fresh process; it prints one JSON line."""
+    env = dict(os.environ)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    out = subprocess.run(
+        [sys.executable, script, "--worker", *args, "--threads", str(threads)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(f"worker {args} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def torch_available() -> bool:
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec("torch") is not None
+    except Exception:
+        return False
+
+
+def print_table(headers: list[str], rows: list[list[object]]) -> str:
+    """Markdown table, printed and returned."""
+    cells = [[f"{c:.2f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |"]
+    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells]
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+def machine_description() -> str:
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"

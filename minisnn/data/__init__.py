@@ -1,0 +1,65 @@
+"""Data for inpainting: image IO, image sources (folders, LSDIR, sample photos), crops, masks, batches.
+
+Conventions: images are float32 in ``[0, 1]``, ``(3, H, W)`` per image and ``(N, 3, H, W)`` batched;
+masks are float32 with ``1`` = missing pixel, ``0`` = known, ``(1, H, W)`` / ``(N, 1, H, W)``. Every
+random function takes ``rng: numpy.random.Generator | int | None``. Importing this package does not
+import scikit-image (only :func:`sample_photos` needs it, on first load).
+"""
+
+from .batches import Batch, InpaintingBatches, make_inputs, validation_set
+from .crops import CropSampler, pad_to_size, random_crop, validation_crops
+from .images import CorruptImageError, image_size, read_image, save_image, to_uint8
+from .lsdir import LSDIR, LSDIR_HELP, looks_like_lsdir
+from .masks import (
+    BOX_HOLE_RANGE,
+    FREEFORM_HOLE_RANGE,
+    MASK_KINDS,
+    box_mask,
+    freeform_mask,
+    hole_fraction,
+    make_mask,
+    make_masks,
+    mixed_mask,
+)
+from .resolve import open_images
+from .samples import SAMPLE_PHOTOS, SAMPLE_TRAIN, SAMPLE_VAL, SamplePhotos, sample_photos
+from .sources import IMAGE_EXTENSIONS, ArrayImages, FileImages, FolderImages, ImageSource
+
+__all__ = [
+    "ArrayImages",
+    "BOX_HOLE_RANGE",
+    "Batch",
+    "CorruptImageError",
+    "CropSampler",
+    "FREEFORM_HOLE_RANGE",
+    "FileImages",
+    "FolderImages",
+    "IMAGE_EXTENSIONS",
+    "ImageSource",
+    "InpaintingBatches",
+    "LSDIR",
+    "LSDIR_HELP",
+    "MASK_KINDS",
+    "SAMPLE_PHOTOS",
+    "SAMPLE_TRAIN",
+    "SAMPLE_VAL",
+    "SamplePhotos",
+    "box_mask",
+    "freeform_mask",
+    "hole_fraction",
+    "image_size",
+    "looks_like_lsdir",
+    "make_inputs",
+    "make_mask",
+    "make_masks",
+    "mixed_mask",
+    "open_images",
+    "pad_to_size",
+    "random_crop",
+    "read_image",
+    "sample_photos",
+    "save_image",
+    "to_uint8",
+    "validation_crops",
+    "validation_set",
+]

@@ -1,0 +1,283 @@
+"""Image sources: a small list-like interface over images that are decoded only on access.
+
+An :class:`ImageSource` is what the crop sampler and the batch iterator read from. It knows how many
+images there are, their names and sizes, and decodes one image when asked; it never decodes all images
+up front. Three kinds exist:
+
+* :class:`FileImages` — an explicit list of files; :class:`FolderImages` lists any folder recursively,
+  :class:`~minisnn.data.lsdir.LSDIR` knows the LSDIR dataset layout.
+* :class:`~minisnn.data.samples.SamplePhotos` — scikit-image's bundled photographs (offline).
+
+Listing a folder only reads directory entries; image files are opened when an image (or its size) is
+requested.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .images import image_size, read_image
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "ImageSource",
+    "ArrayImages",
+    "FileImages",
+    "FolderImages",
+    "check_max_images",
+    "check_split",
+    "split_indices",
+    "iter_image_files",
+]
+
+IMAGE_EXTENSIONS: tuple[str, ...] = ("png", "jpg", "jpeg", "bmp", "webp")
+VAL_EVERY = 10  # plain folders: positions 0, 10, 20, ... of the sorted listing are validation images
+
+
+class ImageSource(ABC):
+    """A finite, ordered collection of RGB images, decoded lazily.
+
+    Subclasses implement :meth:`__len__`, :meth:`name` and :meth:`load`; :meth:`size` defaults to
+    loading the image, file-based sources read only the header.
+    """
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def name(self, i: int) -> str:
+        """A short human-readable name of image ``i`` (used in warnings and figures)."""
+
+    @abstractmethod
+    def load(self, i: int) -> np.ndarray:
+        """Decode image ``i``: float32 ``(3, H, W)`` in ``[0, 1]``."""
+
+    def size(self, i: int) -> tuple[int, int]:
+        """``(H, W)`` of image ``i``."""
+        _, h, w = self.load(i).shape
+        return int(h), int(w)
+
+    def path(self, i: int) -> Path | None:
+        """The file image ``i`` is read from, or ``None`` for in-memory images."""
+        self._index(i)
+        return None
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        """Same as :meth:`load`: float32 ``(3, H, W)``."""
+        return self.load(i)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for i in range(len(self)):
+            yield self.load(i)
+
+    def names(self) -> list[str]:
+        return [self.name(i) for i in range(len(self))]
+
+    def _index(self, i: int) -> int:
+        n = len(self)
+        try:
+            j = operator.index(i)
+        except TypeError:
+            raise TypeError(f"image index must be an integer, got {type(i).__name__}") from None
+        if j < 0:
+            j += n
+        if not 0 <= j < n:
+            raise IndexError(f"image index {i} out of range for a source of {n} images")
+        return j
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} images)"
+
+
+class ArrayImages(ImageSource):
+    """Images already in memory: a list of float ``(3, H, W)`` arrays in ``[0, 1]`` (kept by reference).
+
+    Args:
+        images: the arrays (sizes may differ).
+        names: optional names (default ``"image0"``, ``"image1"``, ...).
+    """
+
+    def __init__(self, images: Sequence[np.ndarray], names: Sequence[str] | None = None) -> None:
+        arrays = [np.asarray(a) for a in images]
+        for k, a in enumerate(arrays):
+            if a.ndim != 3 or a.shape[0] != 3:
+                raise ValueError(f"ArrayImages: image {k} must have shape (3, H, W), got {a.shape}")
+        if names is not None and len(names) != len(arrays):
+            raise ValueError(f"ArrayImages: got {len(arrays)} images but {len(names)} names")
+        self._arrays = arrays
+        self._names = [str(n) for n in names] if names is not None else [f"image{k}" for k in range(len(arrays))]
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def name(self, i: int) -> str:
+        return self._names[self._index(i)]
+
+    def load(self, i: int) -> np.ndarray:
+        return self._arrays[self._index(i)]
+
+
+class FileImages(ImageSource):
+    """Images stored as files, given as an explicit list of paths (order kept).
+
+    Args:
+        paths: image files; nothing is opened here.
+        root: optional folder; names are the paths relative to it (else the file names).
+    """
+
+    def __init__(self, paths: Iterable[str | os.PathLike], root: str | os.PathLike | None = None) -> None:
+        self.root = Path(root) if root is not None else None
+        self._paths = [Path(p) for p in paths]
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def path(self, i: int) -> Path:
+        return self._paths[self._index(i)]
+
+    def name(self, i: int) -> str:
+        p = self.path(i)
+        if self.root is not None:
+            try:
+                return p.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return p.name
+
+    def load(self, i: int) -> np.ndarray:
+        return read_image(self.path(i))
+
+    def size(self, i: int) -> tuple[int, int]:
+        return image_size(self.path(i))
+
+    @property
+    def paths(self) -> list[Path]:
+        return list(self._paths)
+
+    def __repr__(self) -> str:
+        where = f", root={str(self.root)!r}" if self.root is not None else ""
+        return f"{type(self).__name__}({len(self)} images{where})"
+
+
+def check_max_images(max_images: int | None) -> int | None:
+    """Validate ``max_images`` (``None`` or a positive int)."""
+    if max_images is None:
+        return None
+    if isinstance(max_images, bool) or not isinstance(max_images, int | np.integer):
+        raise TypeError(f"max_images must be None or a positive int, got {type(max_images).__name__}")
+    if max_images < 1:
+        raise ValueError(f"max_images must be None or a positive int, got {max_images}")
+    return int(max_images)
+
+
+def check_split(split: str, allowed: Sequence[str]) -> str:
+    """Validate a split name against ``allowed``."""
+    if not isinstance(split, str) or split not in allowed:
+        raise ValueError(f"split must be one of {', '.join(map(repr, allowed))}; got {split!r}")
+    return split
+
+
+def split_indices(positions: Iterable[int], split: str) -> Iterator[int]:
+    """Deterministic by-image split of a sorted listing: positions ``0, 10, 20, ...`` are ``"val"``.
+
+    ``"train"`` keeps the other positions, ``"all"`` keeps everything. Any folder with at least two
+    images therefore has a non-empty training and validation part (about 10% validation).
+    """
+    for i in positions:
+        is_val = i % VAL_EVERY == 0
+        if split == "all" or (split == "val") == is_val:
+            yield i
+
+
+def _normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
+    if isinstance(extensions, str):
+        extensions = (extensions,)
+    exts = frozenset(e.lower().lstrip(".") for e in extensions)
+    if not exts or not all(exts):
+        raise ValueError(f"extensions must be a non-empty list such as ('png', 'jpg'), got {extensions!r}")
+    return exts
+
+
+def iter_image_files(root: Path, extensions: Iterable[str] = IMAGE_EXTENSIONS) -> Iterator[Path]:
+    """Yield image files under ``root`` recursively, in a deterministic sorted order, lazily.
+
+    Order: the entries of each folder sorted by name (files and sub-folders interleaved), sub-folders
+    expanded in place — i.e. paths sorted by their tuple of path components. Hidden entries (names
+    starting with ``.``) are skipped; extensions match case-insensitively. Because the walk is lazy,
+    stopping early (``max_images``) avoids listing the rest of a large tree.
+    """
+    exts = _normalise_extensions(extensions)
+    seen: set[str] = set()
+
+    def walk(folder: Path) -> Iterator[Path]:
+        real = os.path.realpath(folder)
+        if real in seen:  # symlink loop
+            return
+        seen.add(real)
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except (PermissionError, NotADirectoryError):
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                yield from walk(Path(entry.path))
+            elif entry.is_file() and os.path.splitext(entry.name)[1][1:].lower() in exts:
+                yield Path(entry.path)
+
+    yield from walk(Path(root))
+
+
+class FolderImages(FileImages):
+    """Every image file under ``root`` (recursive), in sorted deterministic order.
+
+    Args:
+        root: a folder.
+        max_images: keep only the first ``max_images`` images (of the split); the walk stops early.
+        extensions: file extensions to accept, case-insensitive, with or without the dot.
+        split: ``"all"`` (default) or a deterministic by-image split of the sorted listing —
+            ``"val"`` holds positions ``0, 10, 20, ...`` (every 10th image), ``"train"`` the rest.
+
+    Raises:
+        FileNotFoundError: ``root`` is not a folder or holds no image with those extensions.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        max_images: int | None = None,
+        extensions: Sequence[str] = IMAGE_EXTENSIONS,
+        split: str = "all",
+    ) -> None:
+        root_path = Path(root)
+        max_images = check_max_images(max_images)
+        self.split = check_split(split, ("all", "train", "val"))
+        self.extensions = tuple(sorted(_normalise_extensions(extensions)))
+        if not root_path.is_dir():
+            raise FileNotFoundError(f"FolderImages: root={str(root_path)!r} is not an existing folder")
+        paths: list[Path] = []
+        total = 0
+        for i, p in enumerate(iter_image_files(root_path, self.extensions)):
+            total = i + 1
+            if next(split_indices([i], self.split), None) is not None:
+                paths.append(p)
+                if max_images is not None and len(paths) >= max_images:
+                    break
+        if not paths:
+            exts = ", ".join(self.extensions)
+            if total == 0:
+                raise FileNotFoundError(f"FolderImages: no image files ({exts}) found under root={str(root_path)!r}")
+            raise FileNotFoundError(
+                f"FolderImages: the {split!r} split of {str(root_path)!r} is empty ({total} image(s) in the "
+                f"folder; 'val' takes every {VAL_EVERY}th image starting with the first, so a split needs "
+                "at least 2 images); use split='all'"
+            )
+        super().__init__(paths, root=root_path)

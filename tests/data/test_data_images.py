@@ -1,0 +1,154 @@
+"""Reading and writing images: modes, bit depths, corrupt files, header-only sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from minisnn.data import CorruptImageError, image_size, read_image, save_image, to_uint8
+
+
+def _rng_u8(shape, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, size=shape, dtype=np.uint8)
+
+
+def test_rgb_png_exact(tmp_path):
+    arr = _rng_u8((5, 7, 3))
+    Image.fromarray(arr).save(tmp_path / "a.png")
+    out = read_image(tmp_path / "a.png")
+    assert out.shape == (3, 5, 7) and out.dtype == np.float32
+    np.testing.assert_array_equal(out, arr.transpose(2, 0, 1).astype(np.float32) / 255)
+
+
+def test_grey_png_replicated(tmp_path):
+    arr = _rng_u8((6, 4))
+    Image.fromarray(arr, mode="L").save(tmp_path / "g.png")
+    out = read_image(tmp_path / "g.png")
+    assert out.shape == (3, 6, 4)
+    for c in range(3):
+        np.testing.assert_array_equal(out[c], arr.astype(np.float32) / 255)
+
+
+def test_rgba_alpha_dropped_not_composited(tmp_path):
+    rgba = _rng_u8((4, 5, 4))
+    rgba[..., 3] = 0  # fully transparent: colour must still be the stored colour
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "a.png")
+    out = read_image(tmp_path / "a.png")
+    np.testing.assert_array_equal(out, rgba[..., :3].transpose(2, 0, 1).astype(np.float32) / 255)
+
+
+def test_la_grey_with_alpha(tmp_path):
+    la = _rng_u8((3, 4, 2))
+    Image.fromarray(la, mode="LA").save(tmp_path / "la.png")
+    out = read_image(tmp_path / "la.png")
+    np.testing.assert_array_equal(out, np.broadcast_to(la[..., 0].astype(np.float32) / 255, (3, 3, 4)))
+
+
+def test_palette_png(tmp_path):
+    palette = _rng_u8((256, 3), seed=1)
+    idx = _rng_u8((6, 6), seed=2)
+    img = Image.fromarray(idx, mode="L").convert("P")
+    img.putpalette(palette.ravel().tolist())
+    img.putdata(idx.ravel().tolist())
+    img.save(tmp_path / "p.png")
+    assert Image.open(tmp_path / "p.png").mode == "P"
+    out = read_image(tmp_path / "p.png")
+    np.testing.assert_array_equal(out, palette[idx].transpose(2, 0, 1).astype(np.float32) / 255)
+
+
+def test_16bit_grey_png_full_precision(tmp_path):
+    arr = np.array([[0, 1, 256, 257], [1000, 30000, 65534, 65535]], dtype=np.uint16)
+    Image.fromarray(arr).save(tmp_path / "d.png")
+    with Image.open(tmp_path / "d.png") as im:
+        assert im.mode in ("I;16", "I")  # Pillow's modes for 16-bit grey PNGs
+    out = read_image(tmp_path / "d.png")
+    expected = arr.astype(np.float32) / np.float32(65535)
+    np.testing.assert_array_equal(out[0], expected)
+    assert out[0, 0, 1] > 0 and out[0, 0, 2] != out[0, 0, 3]  # finer than 8 bits
+    assert out.max() == 1.0 and out.min() == 0.0
+
+
+def test_mode_i_image_is_16_bit(tmp_path):
+    # Pillow opens some 16-bit files as 32-bit mode "I"; values are taken as 16-bit
+    arr = np.array([[0, 12345], [40000, 65535]], dtype=np.int32)
+    Image.fromarray(arr).save(tmp_path / "i.tif")
+    with Image.open(tmp_path / "i.tif") as im:
+        assert im.mode == "I"
+    out = read_image(tmp_path / "i.tif")
+    np.testing.assert_allclose(out[1], arr / 65535, rtol=0, atol=1e-7)
+
+
+def test_jpeg_close_and_grey_jpeg(tmp_path):
+    arr = np.full((16, 16, 3), (200, 40, 90), dtype=np.uint8)
+    Image.fromarray(arr).save(tmp_path / "a.jpg", quality=95)
+    out = read_image(tmp_path / "a.jpg")
+    assert out.shape == (3, 16, 16)
+    np.testing.assert_allclose(out, arr.transpose(2, 0, 1) / 255, atol=0.03)
+    Image.fromarray(arr[..., 0], mode="L").save(tmp_path / "g.jpeg")
+    g = read_image(tmp_path / "g.jpeg")
+    np.testing.assert_allclose(g, 200 / 255, atol=0.03)
+
+
+def test_cmyk_jpeg_converted(tmp_path):
+    Image.new("CMYK", (8, 6), (0, 255, 255, 0)).save(tmp_path / "c.jpg")
+    out = read_image(tmp_path / "c.jpg")
+    assert out.shape == (3, 6, 8)
+    with Image.open(tmp_path / "c.jpg") as im:
+        ref = np.asarray(im.convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
+    np.testing.assert_array_equal(out, ref)
+
+
+@pytest.mark.parametrize("ext", ["bmp", "webp"])
+def test_other_formats(tmp_path, ext):
+    arr = _rng_u8((5, 6, 3))
+    Image.fromarray(arr).save(tmp_path / f"a.{ext}", **({"lossless": True} if ext == "webp" else {}))
+    np.testing.assert_array_equal(read_image(tmp_path / f"a.{ext}"), arr.transpose(2, 0, 1) / np.float32(255))
+
+
+def test_exif_rotation_applied_and_size_agrees(tmp_path):
+    img = Image.fromarray(_rng_u8((10, 30, 3)))  # H=10, W=30
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees on display
+    img.save(tmp_path / "r.jpg", exif=exif)
+    assert image_size(tmp_path / "r.jpg") == (30, 10)
+    assert read_image(tmp_path / "r.jpg").shape == (3, 30, 10)
+
+
+def test_image_size_reads_header_only(tmp_path, rgb_writer):
+    rgb_writer(tmp_path / "a.png", 13, 21)
+    assert image_size(tmp_path / "a.png") == (13, 21)
+    data = (tmp_path / "a.png").read_bytes()
+    (tmp_path / "t.png").write_bytes(data[: len(data) // 2])  # truncated pixel data
+    assert image_size(tmp_path / "t.png") == (13, 21)  # the header is intact
+    with pytest.raises(CorruptImageError, match="t.png"):
+        read_image(tmp_path / "t.png")
+
+
+def test_corrupt_file_error_names_file(tmp_path, corrupt_writer):
+    p = corrupt_writer(tmp_path / "broken.png")
+    with pytest.raises(CorruptImageError, match="broken.png") as info:
+        read_image(p)
+    assert isinstance(info.value, ValueError) and info.value.path == str(p)
+    with pytest.raises(CorruptImageError, match="broken.png"):
+        image_size(p)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.png"):
+        read_image(tmp_path / "nope.png")
+    with pytest.raises(FileNotFoundError, match="nope.png"):
+        image_size(tmp_path / "nope.png")
+
+
+def test_to_uint8_and_save_roundtrip(tmp_path):
+    x = np.array([[[-0.5, 0.0, 0.5, 1.0, 2.0]]], dtype=np.float32).repeat(3, axis=0)
+    u = to_uint8(x)
+    assert u.shape == (1, 5, 3) and u.dtype == np.uint8
+    np.testing.assert_array_equal(u[0, :, 0], [0, 0, 128, 255, 255])
+    assert to_uint8(x[:1]).shape == (1, 5) and to_uint8(x[0]).shape == (1, 5)
+    with pytest.raises(ValueError, match=r"\(3, H, W\)"):
+        to_uint8(np.zeros((2, 4, 4)))
+    img = _rng_u8((4, 6, 3)).transpose(2, 0, 1).astype(np.float32) / 255
+    p = save_image(tmp_path / "sub" / "o.png", img)
+    np.testing.assert_array_equal(read_image(p), img)

@@ -41,14 +41,17 @@ class CorruptImageError(ValueError):
     """An image file exists but cannot be decoded (truncated, not an image, unsupported)."""
 
     def __init__(self, path: PathLike, reason: str) -> None:
-        self.path = str(path)
+        self.path, self.reason = str(path), reason
         super().__init__(f"cannot read image file {self.path!r}: {reason}")
 
+    def __reduce__(self):  # picklable (e.g. across worker processes) despite the two-argument constructor
+        return (type(self), (self.path, self.reason))
 
-def _check_exists(path: PathLike) -> Path:
+
+def _check_exists(path: PathLike, fn: str) -> Path:
     p = Path(path)
     if not p.is_file():
-        raise FileNotFoundError(f"read_image: path={str(p)!r} is not an existing file")
+        raise FileNotFoundError(f"{fn}: path={str(p)!r} is not an existing file")
     return p
 
 
@@ -93,7 +96,7 @@ def read_image(path: PathLike) -> np.ndarray:
         FileNotFoundError: ``path`` does not exist.
         CorruptImageError: the file exists but cannot be decoded (a ``ValueError`` subclass).
     """
-    p = _check_exists(path)
+    p = _check_exists(path, "read_image")
     try:
         with Image.open(p) as img:
             img.load()
@@ -113,7 +116,7 @@ def image_size(path: PathLike) -> tuple[int, int]:
         FileNotFoundError: ``path`` does not exist.
         CorruptImageError: the header cannot be parsed.
     """
-    p = _check_exists(path)
+    p = _check_exists(path, "image_size")
     try:
         with Image.open(p) as img:
             w, h = img.size

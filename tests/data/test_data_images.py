@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -130,6 +132,8 @@ def test_corrupt_file_error_names_file(tmp_path, corrupt_writer):
     with pytest.raises(CorruptImageError, match="broken.png") as info:
         read_image(p)
     assert isinstance(info.value, ValueError) and info.value.path == str(p)
+    again = pickle.loads(pickle.dumps(info.value))
+    assert str(again) == str(info.value) and again.path == str(p)
     with pytest.raises(CorruptImageError, match="broken.png"):
         image_size(p)
 

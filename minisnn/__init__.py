@@ -5,14 +5,24 @@ convolution, losses), :func:`gradcheck`, :mod:`minisnn.nn` (modules, ``Conv2d``,
 :mod:`minisnn.neuron` (LIF theory), :mod:`minisnn.surrogate`, :mod:`minisnn.optim`, :mod:`minisnn.io`.
 """
 
-from minisnn import functional, io, nn, optim
+from minisnn import encoding, functional, io, neuron, nn, optim, spikestats, surrogate
 from minisnn.gradcheck import GradcheckError, gradcheck
+from minisnn.neuron import LIFParams
+from minisnn.nn import LIF, Conv2d, SNNConv2d
 from minisnn.tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LIF",
+    "Conv2d",
     "Function",
+    "LIFParams",
+    "SNNConv2d",
+    "encoding",
+    "neuron",
+    "spikestats",
+    "surrogate",
     "GradcheckError",
     "Tensor",
     "functional",

@@ -16,7 +16,9 @@ def test_round_trip_with_nested_extra_metadata(tmp_path):
     for p in model.parameters():
         p.grad = np.ones_like(p.data)
     opt.step()
-    path = io.save(tmp_path / "ckpt", model, step=7, config={"width": 16, "name": "reduced"}, optimizer=opt.state_dict())
+    path = io.save(
+        tmp_path / "ckpt", model, step=7, config={"width": 16, "name": "reduced"}, optimizer=opt.state_dict()
+    )
     assert path.name == "ckpt.npz" and path.exists()
     checkpoint = io.load(path)
     assert checkpoint.module == "Sequential"

@@ -64,9 +64,7 @@ def _as_image_batch(x: np.ndarray, name: str) -> tuple[np.ndarray, bool]:
     """
     arr = np.asarray(x)
     if not np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(
-            f"{name} must be a floating-point array with values in [0, 1], got dtype {arr.dtype}"
-        )
+        raise TypeError(f"{name} must be a floating-point array with values in [0, 1], got dtype {arr.dtype}")
     if arr.ndim == 3:
         return arr[None], True
     if arr.ndim == 4:
@@ -86,8 +84,7 @@ def _as_mask_batch(mask: np.ndarray, image_shape: tuple[int, ...], single: bool)
     given_image = image_shape[1:] if single else image_shape
     if m.shape != expected:
         raise ValueError(
-            f"mask must have shape {expected} to match image shape {tuple(given_image)}, "
-            f"got mask shape {m.shape}"
+            f"mask must have shape {expected} to match image shape {tuple(given_image)}, got mask shape {m.shape}"
         )
     if m.dtype != np.bool_:
         if not (np.issubdtype(m.dtype, np.number)):
@@ -105,8 +102,7 @@ def _check_pair(pred: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.nd
     t, _ = _as_image_batch(target, "target")
     if p.shape != t.shape or np.ndim(pred) != np.ndim(target):
         raise ValueError(
-            "pred and target must have the same shape, "
-            f"got pred {np.shape(pred)} and target {np.shape(target)}"
+            f"pred and target must have the same shape, got pred {np.shape(pred)} and target {np.shape(target)}"
         )
     if not np.all((t >= 0) & (t <= 1)):
         finite = t[np.isfinite(t)]
@@ -135,9 +131,7 @@ def _reduce(values: np.ndarray, reduction: Reduction, valid: np.ndarray | None =
     return float(np.mean(values))
 
 
-def _masked_mean(
-    err: np.ndarray, mask: np.ndarray | None, single: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
+def _masked_mean(err: np.ndarray, mask: np.ndarray | None, single: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-image mean of an elementwise error ``err`` (N, C, H, W), over all pixels or over the hole.
 
     Returns ``(values, valid)``: ``values`` (N,) float64 and ``valid`` (N,) bool marking images with a
@@ -288,8 +282,7 @@ def ssim(
     if p.shape[2] < size or p.shape[3] < size:
         given = p.shape[1:] if single else p.shape
         raise ValueError(
-            f"ssim needs images of at least {size}x{size} pixels (the Gaussian window), "
-            f"got pred shape {given}"
+            f"ssim needs images of at least {size}x{size} pixels (the Gaussian window), got pred shape {given}"
         )
     window = gaussian_window()
     mu_x = _gaussian_blur(p, window)

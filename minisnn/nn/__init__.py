@@ -3,5 +3,18 @@
 from minisnn.nn import init
 from minisnn.nn.layers import Conv2d, ReLU, Sequential, Sigmoid
 from minisnn.nn.module import Module, Parameter, StateDictError
+from minisnn.nn.spiking import LIF, LIFOutput, SNNConv2d
 
-__all__ = ["Conv2d", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "StateDictError", "init"]
+__all__ = [
+    "LIF",
+    "Conv2d",
+    "LIFOutput",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "SNNConv2d",
+    "Sequential",
+    "Sigmoid",
+    "StateDictError",
+    "init",
+]

@@ -89,7 +89,9 @@ def test_conv2d_layer_gradcheck(c, o, stride, padding, dilation):
 
 def test_conv2d_layer_errors_name_the_layer_and_shapes():
     layer = nn.Conv2d(4, 8, 3)
-    with pytest.raises(ValueError, match=r"Conv2d\(4, 8, kernel_size=\(3, 3\)\): expected input of shape \(N, 4, H, W\)"):
+    with pytest.raises(
+        ValueError, match=r"Conv2d\(4, 8, kernel_size=\(3, 3\)\): expected input of shape \(N, 4, H, W\)"
+    ):
         layer(Tensor(np.ones((1, 3, 8, 8), np.float32)))
     with pytest.raises(ValueError, match=r"got \(4, 8, 8\) \(a single image\? add a batch axis"):
         layer(Tensor(np.ones((4, 8, 8), np.float32)))

@@ -1,0 +1,99 @@
+"""Spike encoders: turn intensities x ∈ [0, 1] (e.g. pixel values) into spike trains (T, *x.shape).
+
+* :func:`rate` — Bernoulli rate coding: at every step a neuron fires with probability p = f(x)·dt, where the
+  rate f(x) = f_min + x·(f_max − f_min) Hz (the seed paper uses 100–200 Hz). The spike count over T steps is
+  Binomial(T, p), so the mean rate over the train estimates f(x) with std √(p(1 − p)/T)/dt.
+* :func:`latency` — time-to-first-spike coding: brighter fires earlier, one spike per neuron at most.
+  "linear": step = round((1 − x)·(T − 1)); "rc": the time an RC neuron charged by x takes to reach the
+  threshold, t = τ·ln(x / (x − threshold)) steps (the LIF time to first spike of :mod:`minisnn.neuron` with
+  R = 1, C = τ); intensities at or below ``threshold`` never fire.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minisnn.neuron import LIFParams, time_to_first_spike
+
+
+def _intensities(x: Any) -> np.ndarray:
+    array = np.asarray(getattr(x, "data", x))
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(f"x must be floating-point intensities in [0, 1], got dtype {array.dtype}")
+    if array.size and (np.nanmin(array) < 0 or np.nanmax(array) > 1 or np.isnan(array).any()):
+        raise ValueError(f"x must lie in [0, 1] (got min {np.nanmin(array):g}, max {np.nanmax(array):g}, or NaN)")
+    return array
+
+
+def _num_steps(num_steps: int) -> int:
+    if not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
+        raise ValueError(f"num_steps must be an int ≥ 1, got {num_steps!r}")
+    return int(num_steps)
+
+
+def rate(
+    x: Any,
+    num_steps: int,
+    rng: np.random.Generator | int | None = None,
+    f_min: float = 0.0,
+    f_max: float | None = None,
+    dt: float = 1.0,
+) -> np.ndarray:
+    """Bernoulli rate code: spikes[t] ~ Bernoulli(p), p = (f_min + x·(f_max − f_min)) · dt / 1000.
+
+    Args:
+        x: intensities in [0, 1], any shape.
+        num_steps: T.
+        rng: Generator or seed.
+        f_min, f_max: rates [Hz] for x = 0 and x = 1; ``f_max=None`` means 1000/dt (then p = x when f_min = 0).
+        dt: step [ms].
+    Returns:
+        (T, *x.shape) array of 0/1 in x's dtype.
+    """
+    x = _intensities(x)
+    num_steps = _num_steps(num_steps)
+    if not dt > 0:
+        raise ValueError(f"dt must be > 0 ms, got {dt!r}")
+    f_max = 1000.0 / dt if f_max is None else float(f_max)
+    if not 0 <= f_min <= f_max:
+        raise ValueError(f"need 0 ≤ f_min ≤ f_max, got f_min={f_min!r}, f_max={f_max!r}")
+    if f_max * dt / 1000.0 > 1 + 1e-12:
+        raise ValueError(
+            f"f_max={f_max:g} Hz with dt={dt:g} ms gives a spike probability {f_max * dt / 1000:g} > 1 per step; "
+            f"use f_max ≤ {1000 / dt:g} Hz or a smaller dt"
+        )
+    p = (f_min + x * (f_max - f_min)) * dt / 1000.0
+    draws = np.random.default_rng(rng).random((num_steps, *x.shape))
+    return (draws < p).astype(x.dtype)
+
+
+def latency(x: Any, num_steps: int, method: str = "linear", tau: float = 1.0, threshold: float = 0.01) -> np.ndarray:
+    """Time-to-first-spike code: one spike per neuron, earlier for larger x (see the module docstring).
+
+    Args:
+        x: intensities in [0, 1], any shape.
+        num_steps: T.
+        method: "linear" (step = round((1 − x)(T − 1))) or "rc" (step = round(τ·ln(x/(x − threshold)))).
+        tau: RC time constant in steps (method "rc").
+        threshold: intensities ≤ threshold never fire.
+    Returns:
+        (T, *x.shape) array of 0/1 in x's dtype.
+    """
+    x = _intensities(x)
+    num_steps = _num_steps(num_steps)
+    if method == "linear":
+        step = np.rint((1.0 - x) * (num_steps - 1))
+    elif method == "rc":
+        if not tau > 0:
+            raise ValueError(f"tau must be > 0 steps, got {tau!r}")
+        neuron = LIFParams(R=1.0, C=tau, dt=1.0, v_th=threshold)  # τ·ln(RI/(RI − v_th)) with I = x
+        step = np.rint(time_to_first_spike(x, neuron))
+    else:
+        raise ValueError(f"method must be 'linear' or 'rc', got {method!r}")
+    fires = (x > threshold) & (step < num_steps)
+    spikes = np.zeros((num_steps, *x.shape), dtype=x.dtype)
+    index = np.nonzero(fires)
+    spikes[(step[index].astype(np.int64), *index)] = 1
+    return spikes

@@ -1,0 +1,73 @@
+"""Spike statistics: firing rates, silent neurons, synaptic operations (for energy estimates).
+
+Conventions: ``spikes`` is a 0/1 array (T, *neurons), time first, as :class:`~minisnn.nn.SNNConv2d` records
+in ``last_spikes`` (T, N, O, H', W'). A *neuron* is one position of the non-time axes.
+
+Energy: in a spiking network, a spike arriving at a synapse costs one accumulate (AC) instead of a
+multiply-accumulate (MAC). The synaptic operations are SynOps = Σ spikes × fan-out, where the fan-out is the
+number of synapses each spiking neuron drives in the next layer (for a stride-1 convolution:
+out_channels·kh·kw). A common estimate (Horowitz 2014, 45 nm CMOS, 32-bit float) is 0.9 pJ per AC and
+4.6 pJ per MAC; these are order-of-magnitude figures for comparison, not measurements of any hardware.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+ENERGY_PER_AC_PJ = 0.9
+ENERGY_PER_MAC_PJ = 4.6
+
+
+def _spikes(spikes: Any) -> np.ndarray:
+    array = np.asarray(getattr(spikes, "data", spikes))
+    if array.ndim < 2:
+        raise ValueError(f"spikes must have shape (T, *neurons), got {array.shape}")
+    return array
+
+
+def firing_rate(spikes: Any, dt_ms: float | None = None) -> float:
+    """Mean spikes per neuron per step (in [0, 1]); in Hz when ``dt_ms`` (the step, ms) is given."""
+    rate = float(_spikes(spikes).mean())
+    return rate if dt_ms is None else rate / dt_ms * 1000.0
+
+
+def silent_fraction(spikes: Any) -> float:
+    """Fraction of neurons that never spiked during the T steps."""
+    s = _spikes(spikes)
+    return float(np.mean(s.sum(axis=0) == 0))
+
+
+def synaptic_operations(spikes: Any, fan_out: float) -> float:
+    """SynOps = (total number of spikes) × fan_out."""
+    return float(_spikes(spikes).sum()) * fan_out
+
+
+def conv_fan_out(out_channels: int, kernel_size: tuple[int, int], stride: tuple[int, int] = (1, 1)) -> float:
+    """Synapses driven by one input neuron of a convolution: out_channels·kh·kw / (sh·sw) (interior average)."""
+    return out_channels * kernel_size[0] * kernel_size[1] / (stride[0] * stride[1])
+
+
+def conv_macs(out_shape: tuple[int, ...], in_channels: int, kernel_size: tuple[int, int]) -> int:
+    """Multiply-accumulates of a convolution producing ``out_shape`` (N, O, H', W'): N·O·H'·W'·C·kh·kw."""
+    return int(np.prod(out_shape)) * in_channels * kernel_size[0] * kernel_size[1]
+
+
+def layer_statistics(model: Any) -> dict[str, dict[str, float]]:
+    """Per spiking layer of ``model`` (after a forward pass): rate, rate in Hz, silent fraction, spike count."""
+    from minisnn.nn.spiking import SNNConv2d  # the statistics themselves need no layers
+
+    stats = {}
+    for name, module in model.named_modules():
+        if isinstance(module, SNNConv2d) and module.last_spikes is not None:
+            s = module.last_spikes
+            stats[name or "snn"] = {
+                "rate": firing_rate(s),
+                "rate_hz": firing_rate(s, module.neuron.dt),
+                "silent_fraction": silent_fraction(s),
+                "spikes": float(s.sum()),
+                "neurons": float(np.prod(s.shape[1:])),
+                "num_steps": float(s.shape[0]),
+            }
+    return stats

@@ -2,8 +2,9 @@
 
 from minisnn.nn import init
 from minisnn.nn.layers import Conv2d, ReLU, Sequential, Sigmoid
+from minisnn.nn.lif import LIF, LIFOutput
 from minisnn.nn.module import Module, Parameter, StateDictError
-from minisnn.nn.spiking import LIF, LIFOutput, SNNConv2d
+from minisnn.nn.spiking import SNNConv2d
 
 __all__ = [
     "LIF",

@@ -57,9 +57,15 @@ def current_noise(rng: np.random.Generator, shape: tuple[int, ...], std: float, 
     return noise
 
 
+class NonFiniteCurrentError(ValueError):
+    """A spiking layer received NaN or infinite input current (so its spikes would be meaningless)."""
+
+
 def check_current(current: Tensor, name: str) -> None:
     if not np.all(np.isfinite(current.data)):
-        raise ValueError(f"{name}: the input current contains NaN or inf (check the layer before, or the inputs)")
+        raise NonFiniteCurrentError(
+            f"{name}: the input current contains NaN or inf (check the layer before, or the inputs)"
+        )
 
 
 class LIF(Module):

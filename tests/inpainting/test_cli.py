@@ -1,0 +1,78 @@
+"""The command line: train → evaluate round trip, demo, and clear errors for bad input."""
+
+import json
+
+import numpy as np
+import pytest
+
+from minisnn.__main__ import main
+
+TRAIN = ["--crop", "32", "--batch-size", "2", "--val-crops", "4", "--val-every", "2", "--no-progress"]
+
+
+def test_train_then_evaluate_writes_the_promised_files(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--steps", "3", "--out", str(out), "--num-steps", "2", *TRAIN]) == 0
+    for name in ("model.npz", "history.json", "loss.png"):
+        assert (out / name).exists(), name
+    history = json.loads((out / "history.json").read_text())
+    assert history["step"] == [1, 2, 3]
+
+    ev = tmp_path / "eval"
+    code = main(["evaluate", "--checkpoint", str(out / "model.npz"), "--crop", "32", "--num-crops", "5",
+                 "--mask", "freeform", "--out", str(ev), "--save-arrays"])  # fmt: skip
+    assert code == 0
+    result = json.loads((ev / "metrics.json").read_text())
+    keys = {"hole_mse", "hole_psnr", "full_mse", "full_psnr", "l1", "ssim"}
+    assert set(result["model"]) == keys
+    assert set(result["baselines"]) == {"mean", "harmonic", "biharmonic"}
+    assert all(set(v) == keys for v in result["baselines"].values())
+    assert result["num_crops"] == 5 and result["mask"] == "freeform" and "samples" in result["data"]
+    assert 0 < result["hole_fraction"] < 1
+    arrays = np.load(ev / "arrays.npz", allow_pickle=False)
+    assert arrays["images"].shape == arrays["outputs"].shape == (5, 3, 32, 32) and arrays["masks"].shape == (
+        5,
+        1,
+        32,
+        32,
+    )
+    assert (ev / "examples.png").exists()
+    assert "hole PSNR" in capsys.readouterr().out
+
+
+def test_demo_runs_end_to_end(tmp_path, capsys):
+    assert main(["demo", "--steps", "2", "--num-crops", "4", "--out", str(tmp_path), "--no-progress"]) == 0
+    result = json.loads((tmp_path / "metrics.json").read_text())
+    assert {"model", "baselines", "ablation_cnn_only", "spiking", "energy"} <= set(result)
+    printed = capsys.readouterr().out
+    assert "CNN-only ablation" in printed and "harmonic fill" in printed
+
+
+def test_unknown_values_list_the_allowed_ones(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--mask", "circle"])
+    assert exit_info.value.code == 2
+    assert "choose from box, freeform, mixed" in capsys.readouterr().err.replace("'", "")
+
+
+def test_crop_larger_than_every_image_is_an_error(tmp_path, capsys):
+    with pytest.warns(UserWarning, match="smaller than crop_size"):
+        code = main(
+            ["train", "--crop", "5000", "--steps", "1", "--out", str(tmp_path), "--no-progress", "--val-crops", "1"]
+        )
+    assert code == 2
+    assert "larger than every image" in capsys.readouterr().err
+
+
+def test_missing_dataset_explains_how_to_get_lsdir(tmp_path, capsys):
+    assert main(["train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "huggingface" in err.lower() and "samples" in err
+
+
+def test_checkpoint_of_another_config_names_the_differing_keys(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--steps", "1", "--out", str(out), "--num-steps", "2", *TRAIN]) == 0
+    code = main(["train", "--steps", "2", "--out", str(out), "--num-steps", "3", "--resume", *TRAIN])
+    assert code == 2
+    assert "num_steps: checkpoint 2 vs model 3" in capsys.readouterr().err

@@ -1,0 +1,78 @@
+"""The SC-NN architecture: layers, compositing, receptive field, configurations."""
+
+import numpy as np
+import pytest
+
+from minisnn import LIFParams, Tensor
+from minisnn.data import make_inputs
+from minisnn.inpainting import REDUCED, SCNN, SCNNConfig, harmonic_fill
+from minisnn.nn import Conv2d, SNNConv2d
+
+
+def batch(n=2, size=16, seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.random((n, 3, size, size)).astype(np.float32)
+    masks = np.zeros((n, 1, size, size), np.float32)
+    masks[:, :, 4:10, 5:12] = 1
+    return make_inputs(images, masks), images, masks
+
+
+def test_six_layers_five_conv_one_spiking_and_the_ablation():
+    model = SCNN.reduced(rng=0)
+    kinds = [type(layer) for layer in model.layers]
+    assert len(kinds) == 6 and kinds.count(SNNConv2d) == 1 and kinds.count(Conv2d) == 5
+    assert isinstance(model.layers[REDUCED.spiking_layer], SNNConv2d)
+    assert model.layers[0].in_channels == 4 and model.layers[-1].out_channels == 3
+    ablation = SCNN.reduced(rng=0, spiking=False)
+    assert all(type(layer) is Conv2d for layer in ablation.layers) and not ablation.spiking_layers
+
+
+def test_output_is_composited_known_pixels_kept_exactly():
+    inputs, images, masks = batch()
+    out = SCNN.reduced(rng=1)(Tensor(inputs)).data
+    assert out.shape == images.shape and out.dtype == np.float32
+    known = np.broadcast_to(masks == 0, images.shape)
+    np.testing.assert_array_equal(out[known], images[known])
+    assert not np.allclose(out[~known], 0)
+
+
+def test_receptive_field_matches_the_dilations():
+    config = SCNNConfig(width=4, dilations=(1, 2, 1, 1, 2, 1), spiking=False, output_activation="none")
+    assert config.receptive_field == 1 + 2 * 8
+    model = SCNN(config, rng=0).eval()
+    size, centre, radius = 41, 20, 8
+    inputs = np.zeros((1, 4, size, size), np.float32)
+    inputs[:, 3] = 1  # everything missing: the output is the network's own
+    base = model(Tensor(inputs)).data[0, :, centre, centre]
+    for offset, changes in ((radius, True), (radius + 1, False)):
+        poked = inputs.copy()
+        poked[0, 0, centre, centre + offset] = 1.0
+        differs = not np.allclose(model(Tensor(poked)).data[0, :, centre, centre], base)
+        assert differs == changes, offset
+
+
+def test_harmonic_prefill_starts_exactly_at_the_harmonic_fill():
+    inputs, images, masks = batch()
+    model = SCNN.reduced(rng=0, prefill="harmonic")
+    expected = harmonic_fill(inputs[:, :3], masks)
+    np.testing.assert_allclose(model.eval()(Tensor(inputs)).data, expected, atol=1e-6)
+
+
+def test_paper_configuration_uses_table_1():
+    model = SCNN.paper(rng=0)
+    layer = model.spiking_layers[0]
+    assert layer.neuron == LIFParams.paper() and layer.lif.noise_std == 0.1
+    assert model.config.width == 64 and model.config.output_activation == "relu"
+
+
+def test_config_round_trip_and_errors():
+    config = SCNNConfig.from_dict(REDUCED.to_dict())
+    assert config == REDUCED
+    with pytest.raises(ValueError, match="spiking_layer must be a hidden layer"):
+        SCNNConfig(spiking_layer=0)
+    with pytest.raises(ValueError, match="dilations must be 6 ints"):
+        SCNNConfig(dilations=(1, 2))
+    with pytest.raises(ValueError, match=r"unknown keys \['depth'\]"):
+        SCNNConfig.from_dict({"depth": 7})
+    with pytest.raises(ValueError, match=r"inputs must be \(N, 4, H, W\)"):
+        SCNN.reduced()(Tensor(np.zeros((1, 3, 8, 8), np.float32)))

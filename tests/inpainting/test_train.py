@@ -1,0 +1,106 @@
+"""Training: learning happens, resume is exact, NaN and Ctrl-C are handled, evaluation is consistent."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from minisnn import io
+from minisnn.data import ArrayImages, validation_set
+from minisnn.inpainting import SCNN, TrainingDiverged, evaluate, fit, metrics
+from minisnn.inpainting.train import predict
+
+
+def tiny_images(n=4, size=40, seed=0):
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / size
+    images = []
+    for _ in range(n):
+        a, b, c = rng.uniform(-2, 2, 3)
+        base = 0.5 + 0.25 * np.sin(a * x * 3 + b * y * 3 + c)
+        images.append(np.stack([base, base[::-1], base.T]).astype(np.float32))
+    return ArrayImages(images)
+
+
+def tiny_model(**overrides):
+    return SCNN.reduced(rng=0, width=6, num_steps=3, dilations=(1, 1, 2, 2, 1, 1), **overrides)
+
+
+SETTINGS = dict(batch_size=4, crop_size=16, progress=False, val_every=5)
+
+
+def test_training_reduces_the_validation_error():
+    val = validation_set(tiny_images(seed=1), 16, 8, seed=0)
+    model = tiny_model()
+    before = metrics.mse(np.clip(predict(model, val.inputs), 0, 1), val.images, val.masks)
+    history = fit(model, tiny_images(), val, steps=60, lr=3e-3, loss="hole_weighted", **SETTINGS)
+    after = metrics.mse(np.clip(predict(model, val.inputs), 0, 1), val.images, val.masks)
+    assert after < 0.5 * before
+    assert len(history.train_loss) == 60 and history.val_step[-1] == 60
+    assert np.mean(history.train_loss[-10:]) < np.mean(history.train_loss[:10])
+
+
+def test_resume_continues_exactly(tmp_path):
+    images = tiny_images()
+    straight = fit(tiny_model(), images, None, steps=6, out_dir=tmp_path / "a", checkpoint_every=100, **SETTINGS)
+    fit(tiny_model(), images, None, steps=3, out_dir=tmp_path / "b", checkpoint_every=100, **SETTINGS)
+    resumed = fit(tiny_model(), images, None, steps=6, out_dir=tmp_path / "b", resume=True, **SETTINGS)
+    assert resumed.train_loss == straight.train_loss  # bit-identical, noise and batches included
+    a, b = io.load(tmp_path / "a" / "model.npz"), io.load(tmp_path / "b" / "model.npz")
+    for name in a.state_dict:
+        np.testing.assert_array_equal(a.state_dict[name], b.state_dict[name])
+    assert (tmp_path / "b" / "history.json").exists()
+
+
+def test_resume_refuses_another_configuration_and_names_the_keys(tmp_path):
+    fit(tiny_model(), tiny_images(), None, steps=2, out_dir=tmp_path, **SETTINGS)
+    with pytest.raises(ValueError, match=r"another model configuration \(num_steps: checkpoint 3 vs model 4"):
+        fit(SCNN.reduced(rng=0, width=6, num_steps=4, dilations=(1, 1, 2, 2, 1, 1)), tiny_images(), None,
+            steps=4, out_dir=tmp_path, resume=True, **SETTINGS)  # fmt: skip
+    with pytest.raises(ValueError, match="batch_size: checkpoint 4 vs now 2"):
+        fit(tiny_model(), tiny_images(), None, steps=4, out_dir=tmp_path, resume=True,
+            **{**SETTINGS, "batch_size": 2})  # fmt: skip
+
+
+class ExplodesAt(SCNN):
+    def __init__(self, at, action, **kw):
+        super().__init__(tiny_model().config, rng=0, **kw)
+        self.calls, self.at, self.action = 0, at, action
+
+    def forward(self, inputs):
+        self.calls += 1
+        out = super().forward(inputs)
+        if self.training and self.calls == self.at:
+            if self.action == "nan":
+                return out * np.float32(np.nan)
+            os.kill(os.getpid(), signal.SIGINT)  # as if the user pressed Ctrl-C during this step
+        return out
+
+
+def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoint(tmp_path):
+    with pytest.raises(TrainingDiverged, match=r"loss became nan at step 5.*model.npz \(step 4\)"):
+        fit(ExplodesAt(5, "nan"), tiny_images(), None, steps=10, out_dir=tmp_path, checkpoint_every=2, **SETTINGS)
+    assert io.load(tmp_path / "model.npz").extra["step"] == 4
+
+
+def test_ctrl_c_finishes_the_step_saves_and_stops(tmp_path):
+    with pytest.raises(KeyboardInterrupt, match="interrupted at step 3; checkpoint saved"):
+        fit(ExplodesAt(3, "sigint"), tiny_images(), None, steps=10, out_dir=tmp_path, checkpoint_every=100,
+            **SETTINGS)  # fmt: skip
+    checkpoint = io.load(tmp_path / "model.npz")
+    assert checkpoint.extra["step"] == 3 and checkpoint.extra["history"]["interrupted"]
+    resumed = fit(tiny_model(), tiny_images(), None, steps=5, out_dir=tmp_path, resume=True, **SETTINGS)
+    assert resumed.step == [1, 2, 3, 4, 5]
+
+
+def test_evaluate_reports_model_and_baselines_on_the_same_crops():
+    val = validation_set(tiny_images(seed=3), 16, 6, seed=2)
+    model = tiny_model()
+    result = evaluate(model, val, data_label="tiny", mask_label="box")
+    assert set(result["model"]) == {"hole_mse", "hole_psnr", "full_mse", "full_psnr", "l1", "ssim"}
+    assert set(result["baselines"]) == {"mean", "harmonic", "biharmonic"}
+    expected = metrics.inpainting_metrics(np.clip(predict(model, val.inputs), 0, 1), val.images, val.masks)
+    assert result["model"] == expected
+    assert result["num_crops"] == 6 and result["hole_fraction"] == pytest.approx(float(val.masks.mean()))
+    assert 0 <= result["spiking"]["silent_fraction"] <= 1 and result["energy"]["dense_energy_pj"] > 0

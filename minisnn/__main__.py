@@ -62,24 +62,40 @@ def cmd_train(args: argparse.Namespace) -> int:
     val_images = open_images(args.data, "val", max_images=args.max_images)
     val = validation_set(val_images, args.crop, args.val_crops, mask=args.mask, seed=args.seed + 1)
     model = _model_from_args(args)
-    print(f"training {'SC-NN' if model.spiking_layers else 'CNN-only'} ({args.config} config, "
-          f"{model.num_parameters():,} parameters, receptive field {model.config.receptive_field} px) "
-          f"on {args.data} ({len(train_images)} training images), {args.crop}x{args.crop} crops, {args.mask} masks")  # fmt: skip
+    print(
+        f"training {'SC-NN' if model.spiking_layers else 'CNN-only'} ({args.config} config, "
+        f"{model.num_parameters():,} parameters, receptive field {model.config.receptive_field} px) "
+        f"on {args.data} ({len(train_images)} training images), {args.crop}x{args.crop} crops, {args.mask} masks"
+    )
     try:
         history = fit(
-            model, train_images, val, steps=args.steps, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
-            crop_size=args.crop, mask=args.mask, seed=args.seed, lr_schedule=args.lr_schedule,
-            val_every=args.val_every, checkpoint_every=args.checkpoint_every, out_dir=out, resume=args.resume,
+            model,
+            train_images,
+            val,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            loss=args.loss,
+            crop_size=args.crop,
+            mask=args.mask,
+            seed=args.seed,
+            lr_schedule=args.lr_schedule,
+            val_every=args.val_every,
+            checkpoint_every=args.checkpoint_every,
+            out_dir=out,
+            resume=args.resume,
             progress=not args.no_progress,
-        )  # fmt: skip
+        )
     except KeyboardInterrupt as stop:
         print(f"\n{stop or 'interrupted'}; continue with the same command and --resume")
         return 130
     if _figures_available():
         figures.plot_history(history, out / "loss.png", title=f"{args.config} SC-NN on {args.data}")
     last = f"{history.val_hole_psnr[-1]:.2f} dB" if history.val_hole_psnr else "n/a"
-    print(f"done in {history.seconds:.0f} s: final train loss {history.train_loss[-1]:.5f}, validation hole PSNR "
-          f"{last} ({args.val_crops} crops of held-out images, [0,1] scale)")  # fmt: skip
+    print(
+        f"done in {history.seconds:.0f} s: final train loss {history.train_loss[-1]:.5f}, validation hole PSNR "
+        f"{last} ({args.val_crops} crops of held-out images, [0,1] scale)"
+    )
     print(f"wrote {out / 'model.npz'}, {out / 'history.json'}" + (", loss.png" if (out / "loss.png").exists() else ""))
     return 0
 
@@ -109,8 +125,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     outputs = result.pop("outputs")
     _write_json(out / "metrics.json", result)
     print(metrics_table(result))
-    print(f"on {result['num_crops']} {args.crop}x{args.crop} crops of held-out images, {args.mask} masks, "
-          f"mean hole fraction {result['hole_fraction']:.3f}, images in [0, 1]")  # fmt: skip
+    print(
+        f"on {result['num_crops']} {args.crop}x{args.crop} crops of held-out images, {args.mask} masks, "
+        f"mean hole fraction {result['hole_fraction']:.3f}, images in [0, 1]"
+    )
     if _figures_available():
         figures.examples_figure(data, outputs, out / "examples.png")
     if args.save_arrays:
@@ -128,8 +146,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     train_images, val_images = sample_photos("train"), sample_photos("val")
     val = validation_set(val_images, 64, args.num_crops, mask="box", seed=args.seed + 1)
-    settings = dict(steps=args.steps, batch_size=16, crop_size=64, loss="hole_weighted", lr_schedule="cosine",
-                    seed=args.seed, val_every=max(1, args.steps // 10), progress=not args.no_progress)  # fmt: skip
+    settings = dict(
+        steps=args.steps,
+        batch_size=16,
+        crop_size=64,
+        loss="hole_weighted",
+        lr_schedule="cosine",
+        seed=args.seed,
+        val_every=max(1, args.steps // 10),
+        progress=not args.no_progress,
+    )
     results, histories = {}, {}
     variants = [("spiking", {})] + ([] if args.no_ablation else [("cnn_only", {"spiking": False})])
     for name, overrides in variants:
@@ -140,8 +166,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("\ninterrupted; checkpoints are in", out / name)
             return 130
-        results[name] = evaluate(model, val, baselines=("mean", "harmonic", "biharmonic") if name == "spiking" else (),
-                                 data_label="sample photos (val split)", mask_label="box")  # fmt: skip
+        results[name] = evaluate(
+            model,
+            val,
+            baselines=("mean", "harmonic", "biharmonic") if name == "spiking" else (),
+            data_label="sample photos (val split)",
+            mask_label="box",
+        )
     outputs = results["spiking"].pop("outputs")
     for r in results.values():
         r.pop("outputs", None)
@@ -153,18 +184,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _write_json(out / "metrics.json", summary)
     print()
     print(metrics_table(results["spiking"], results.get("cnn_only")))
-    print(f"\nvalidation: {summary['num_crops']} 64x64 crops of held-out sample photos (chelsea, immunohistochemistry,"
-          f" gravel), box masks, mean hole fraction {summary['hole_fraction']:.3f}; images in [0, 1]")  # fmt: skip
+    print(
+        f"\nvalidation: {summary['num_crops']} 64x64 crops of held-out sample photos (chelsea, immunohistochemistry,"
+        f" gravel), box masks, mean hole fraction {summary['hole_fraction']:.3f}; images in [0, 1]"
+    )
     if "spiking" in summary:
         s = summary["spiking"]
-        print(f"spiking layer: {s['rate_per_step']:.3f} spikes per neuron per step ({s['rate_hz']:.0f} Hz), "
-              f"{100 * s['silent_fraction']:.0f}% of neurons silent")  # fmt: skip
+        print(
+            f"spiking layer: {s['rate_per_step']:.3f} spikes per neuron per step ({s['rate_hz']:.0f} Hz), "
+            f"{100 * s['silent_fraction']:.0f}% of neurons silent"
+        )
     if _figures_available():
         figures.examples_figure(val, outputs, out / "examples.png")
         for name, history in histories.items():
             figures.plot_history(history, out / name / "loss.png", title=f"demo: {name}")
-    print(f"total {summary['wall_seconds']:.0f} s; wrote {out / 'metrics.json'}, {out / 'examples.png'}, "
-          f"checkpoints and loss curves in {out}/<variant>/")  # fmt: skip
+    print(
+        f"total {summary['wall_seconds']:.0f} s; wrote {out / 'metrics.json'}, {out / 'examples.png'}, "
+        f"checkpoints and loss curves in {out}/<variant>/"
+    )
     return 0
 
 

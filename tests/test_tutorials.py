@@ -16,10 +16,6 @@ def code_cells(path: Path) -> list[str]:
     return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
 
 
-def test_there_are_seven_tutorials():
-    assert [p.name[:2] for p in NOTEBOOKS] == [f"0{i}" for i in range(1, 8)], [p.name for p in NOTEBOOKS]
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_uses_only_the_public_api(path):
     """No private names (a leading underscore) of minisnn are imported or reached into."""

@@ -38,7 +38,7 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def im2col(x_padded: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) -> np.ndarray:
+def im2col(x_padded: np.ndarray, kernel: int | Pair, stride: int | Pair = 1, dilation: int | Pair = 1) -> np.ndarray:
     """Gather receptive fields into columns.
 
     Args:
@@ -46,7 +46,7 @@ def im2col(x_padded: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) -> 
     Returns:
         cols: (C·kh·kw, N·H'·W'), row index (c, p, q), column index (n, i, j), C-contiguous.
     """
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (kh, kw), (sh, sw), (dh, dw) = _pair(kernel), _pair(stride), _pair(dilation)
     n, c = x_padded.shape[:2]
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     # windows[n, c, i, j, p, q] = x_padded[n, c, i·sh + p·dh, j·sw + q·dw]  (a view: no copy yet)
@@ -57,7 +57,11 @@ def im2col(x_padded: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) -> 
 
 
 def col2im(
-    cols: np.ndarray, padded_shape: tuple[int, int, int, int], kernel: Pair, stride: Pair, dilation: Pair
+    cols: np.ndarray,
+    padded_shape: tuple[int, int, int, int],
+    kernel: int | Pair,
+    stride: int | Pair = 1,
+    dilation: int | Pair = 1,
 ) -> np.ndarray:
     """The adjoint of :func:`im2col`: add every column entry back to the pixel it was copied from.
 
@@ -67,7 +71,7 @@ def col2im(
     Returns:
         (N, C, Hp, Wp) — a view of a channel-major (C, N, Hp, Wp) buffer.
     """
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (kh, kw), (sh, sw), (dh, dw) = _pair(kernel), _pair(stride), _pair(dilation)
     n, c, hp, wp = padded_shape
     h_out = conv_output_size(hp, kh, sh, 0, dh)
     w_out = conv_output_size(wp, kw, sw, 0, dw)

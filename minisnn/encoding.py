@@ -2,7 +2,7 @@
 
 * :func:`rate` — Bernoulli rate coding: at every step a neuron fires with probability p = f(x)·dt, where the
   rate f(x) = f_min + x·(f_max − f_min) Hz (the seed paper uses 100–200 Hz). The spike count over T steps is
-  Binomial(T, p), so the mean rate over the train estimates f(x) with std √(p(1 − p)/T)/dt.
+  Binomial(T, p), so the mean rate over the train estimates f(x) with std √(p(1 − p)/T)·1000/dt Hz.
 * :func:`latency` — time-to-first-spike coding: brighter fires earlier, one spike per neuron at most.
   "linear": step = round((1 − x)·(T − 1)); "rc": the time an RC neuron charged by x takes to reach the
   threshold, t = τ·ln(x / (x − threshold)) steps (the LIF time to first spike of :mod:`minisnn.neuron` with

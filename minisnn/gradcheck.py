@@ -134,11 +134,10 @@ def gradcheck(
                 worst = np.unravel_index(np.nanargmax(np.where(np.isfinite(got), error, np.inf)), error.shape)
                 row, column = int(worst[0]), int(worst[1])
                 element = np.unravel_index(column, tensors[i].shape)
-                where = (
-                    f"output element {np.unravel_index(row, out.shape)}"
-                    if n_out <= max_full_outputs
-                    else (f"projection {row}")
-                )
+                if n_out <= max_full_outputs:
+                    where = f"output element {tuple(int(e) for e in np.unravel_index(row, out.shape))}"
+                else:
+                    where = f"projection {row}"
                 raise GradcheckError(
                     f"gradcheck failed for input {i} (shape {tensors[i].shape}) in the {described}: at {where}, "
                     f"input element {tuple(int(e) for e in element)}: numerical {expected[row, column]:.8g}, "

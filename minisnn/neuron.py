@@ -76,9 +76,9 @@ class LIFParams:
             )
         elif self.dt >= self.tau:
             warnings.warn(
-                f"LIFParams: dt={self.dt} >= tau={self.tau}: explicit Euler overshoots "
-                f"(beta_euler = 1 - dt/tau = {self.beta_euler:.4g} <= 0, non-monotone decay); "
-                "use a smaller dt or the exact step",
+                f"LIFParams: dt={self.dt} >= tau={self.tau}: explicit Euler no longer decays smoothly "
+                f"(beta_euler = 1 - dt/tau = {self.beta_euler:.4g} <= 0: at dt = tau it jumps to the steady "
+                "state in one step, beyond it overshoots and oscillates); use a smaller dt or the exact step",
                 RuntimeWarning,
                 stacklevel=3,
             )

@@ -25,13 +25,14 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """
     if grad.shape == shape:
         return grad
+    grad = np.asarray(grad)
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     size_one_axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if size_one_axes:
         grad = grad.sum(axis=size_one_axes, keepdims=True)
-    return grad
+    return np.asarray(grad)
 
 
 # ----------------------------------------------------------------------------------------------- arithmetic

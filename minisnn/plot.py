@@ -47,7 +47,7 @@ def membrane_trace(result: LIFResult, ax: Any = None, current: Any = None, title
         twin.step(result.t, np.asarray(current), where="pre", color="C2", alpha=0.5)
         twin.set_ylabel("input current I [a.u.]", color="C2")
     ax.set_title(title or f"LIF neuron: τ = {p.tau:g} ms, dt = {p.dt:g} ms, reset = {p.reset!r}")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return ax
 
 
@@ -67,7 +67,9 @@ def raster(spikes: Any, dt_ms: float = 1.0, ax: Any = None, max_neurons: int = 2
 
 
 def fi_curve(params: LIFParams, currents: Sequence[float], duration_ms: float = 1000.0, ax: Any = None) -> Any:
-    """f–I curve: the closed form 1/(t_ref + τ ln(RI/(RI − v_th))) against simulated rates (dots)."""
+    """f–I curve: the closed form :func:`~minisnn.neuron.firing_rate`,
+    f = 1000 / (t_ref + τ·ln((RI − v_reset)/(RI − v_th))) Hz (0 below the rheobase), against simulated rates
+    (dots, Euler with the params' dt over ``duration_ms``)."""
     ax = _axes(ax)
     currents = np.asarray(currents, dtype=np.float64)
     fine = np.linspace(currents.min(), currents.max(), 400)
@@ -77,7 +79,7 @@ def fi_curve(params: LIFParams, currents: Sequence[float], duration_ms: float = 
     ax.plot(currents, simulated, "o", color="C1", markersize=4, label=f"simulated (Euler, dt = {params.dt:g} ms)")
     ax.axvline(params.rheobase, color="0.5", linestyle=":", label=f"rheobase v_th/R = {params.rheobase:g}")
     if params.t_ref > 0:
-        ax.axhline(1000 / params.t_ref, color="C3", linestyle="--", linewidth=1, label="1/t_ref")
+        ax.axhline(1000 / params.t_ref, color="C3", linestyle="--", linewidth=1, label="1000/t_ref Hz (upper bound)")
     ax.set_xlabel("input current I [a.u.]")
     ax.set_ylabel("firing rate [Hz]")
     ax.set_title(f"f–I curve (τ = {params.tau:g} ms, t_ref = {params.t_ref:g} ms)")
@@ -118,6 +120,7 @@ def surrogate_atlas(surrogates: Sequence[Any] | None = None, x_range: float = 1.
         ax.plot(x, s.derivative(x), color="C3", label="σ'(x) (backward)")
         ax.set_title(f"{s.name}({s.parameter:g})")
         ax.set_xlabel("x = V − v_th [a.u.]")
+        ax.set_ylabel("σ(x), σ'(x) [a.u.]")
     axes.ravel()[0].legend(fontsize="x-small")
     for ax in axes.ravel()[len(surrogates) :]:
         ax.axis("off")

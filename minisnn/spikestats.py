@@ -55,7 +55,10 @@ def conv_macs(out_shape: tuple[int, ...], in_channels: int, kernel_size: tuple[i
 
 
 def layer_statistics(model: Any) -> dict[str, dict[str, float]]:
-    """Per spiking layer of ``model`` (after a forward pass): rate, rate in Hz, silent fraction, spike count."""
+    """Per spiking layer of ``model`` (after a forward pass): rate, rate in Hz, silent fraction, spike count.
+
+    Keys are the layers' dotted names in ``model`` ("layers.3"); a bare SNNConv2d passed as ``model`` is "snn".
+    """
     from minisnn.nn.spiking import SNNConv2d  # the statistics themselves need no layers
 
     stats = {}

@@ -61,7 +61,7 @@ class SpikeFunction(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
-        return grad * self.surrogate.derivative(x)
+        return grad * self.surrogate.derivative(x).astype(grad.dtype, copy=False)
 
 
 class SmoothStep(Function):
@@ -70,11 +70,11 @@ class SmoothStep(Function):
     def forward(self, x: np.ndarray, surrogate: Surrogate) -> np.ndarray:
         self.save_for_backward(x)
         self.surrogate = surrogate
-        return surrogate.primitive(x)
+        return np.asarray(surrogate.primitive(x)).astype(x.dtype, copy=False)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
-        return grad * self.surrogate.derivative(x)
+        return grad * self.surrogate.derivative(x).astype(grad.dtype, copy=False)
 
 
 @dataclass(frozen=True)

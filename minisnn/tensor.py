@@ -195,7 +195,7 @@ class Tensor:
             if node_grad is None:
                 continue
             if node._ctx is None or node._retain_grad:
-                node.grad = node_grad.copy() if node.grad is None else node.grad + node_grad
+                node.grad = np.array(node_grad) if node.grad is None else np.asarray(node.grad + node_grad)
             if node._ctx is None:
                 continue
             ctx = node._ctx

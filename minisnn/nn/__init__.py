@@ -2,11 +2,13 @@
 
 from minisnn.nn import init
 from minisnn.nn.layers import Conv2d, ReLU, Sequential, Sigmoid
-from minisnn.nn.lif import LIF, LIFOutput
+from minisnn.nn.lif import DEFAULT_NEURON, LIF, LIFOutput, NonFiniteCurrentError
 from minisnn.nn.module import Module, Parameter, StateDictError
 from minisnn.nn.spiking import SNNConv2d
 
 __all__ = [
+    "DEFAULT_NEURON",
+    "NonFiniteCurrentError",
     "LIF",
     "Conv2d",
     "LIFOutput",

@@ -25,7 +25,9 @@ SHAPES = [
 ]
 
 
-def worker(framework: str, index: int, repeats: int, threads: int) -> dict:
+def worker(framework: str, index: int, repeats: int, threads: int, mode: str) -> dict:
+    if mode == "memory":
+        harness.fix_mmap_threshold()
     import numpy as np
 
     _, n, c, o, hw, k, p, d = SHAPES[index]
@@ -62,12 +64,12 @@ def worker(framework: str, index: int, repeats: int, threads: int) -> dict:
             xt.grad = wt.grad = bt.grad = None
             torch.nn.functional.conv2d(xt, wt, bt, padding=p, dilation=d).backward(gt)
 
-    result = {
+    if mode == "memory":
+        return {"peak_mb": harness.peak_memory_mb(forward_backward)}
+    return {
         "forward_ms": harness.median_ms(forward, repeats),
         "forward_backward_ms": harness.median_ms(forward_backward, repeats),
     }
-    result["peak_mb"] = harness.peak_memory_mb(forward_backward)
-    return result
 
 
 def main() -> None:
@@ -75,10 +77,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "INDEX"), help=argparse.SUPPRESS)
+    parser.add_argument("--mode", choices=("time", "memory"), default="time", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         harness.set_threads(args.threads)
-        print(json.dumps(worker(args.worker[0], int(args.worker[1]), args.repeats, args.threads)))
+        print(json.dumps(worker(args.worker[0], int(args.worker[1]), args.repeats, args.threads, args.mode)))
         return
 
     with_torch = harness.torch_available()
@@ -87,10 +90,10 @@ def main() -> None:
         print("(PyTorch not installed: minisnn columns only; `pip install torch` to compare)")
     rows = []
     for i, shape in enumerate(SHAPES):
-        ours = harness.run_worker(__file__, ["minisnn", str(i), "--repeats", str(args.repeats)], args.threads)
+        ours = harness.measure(__file__, ["minisnn", str(i), "--repeats", str(args.repeats)], args.threads)
         row = [shape[0], ours["forward_ms"], ours["forward_backward_ms"], ours["peak_mb"]]
         if with_torch:
-            theirs = harness.run_worker(__file__, ["torch", str(i), "--repeats", str(args.repeats)], args.threads)
+            theirs = harness.measure(__file__, ["torch", str(i), "--repeats", str(args.repeats)], args.threads)
             row += [
                 theirs["forward_ms"],
                 theirs["forward_backward_ms"],

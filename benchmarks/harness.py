@@ -1,9 +1,10 @@
 """Shared benchmark plumbing: timing, peak memory in a fresh process, and a table printer.
 
-Each (framework, case) measurement runs in its own subprocess, so the peak resident memory (VmHWM) it
-reports belongs to that workload alone, for NumPy and PyTorch alike; glibc's mmap threshold is fixed at
-1 MiB (after the timings) so that freed large buffers leave resident memory. Thread count: ``--threads N`` sets
-OPENBLAS/OMP/MKL thread variables for NumPy's BLAS and ``torch.set_num_threads`` for PyTorch.
+Each (framework, case) is measured in two fresh subprocesses: one times it (default allocator, after a
+warm-up), the other measures the peak resident memory (VmHWM) of its first call with glibc's mmap threshold
+fixed at 1 MiB, so that the peak belongs to that workload alone and freed buffers do not hide allocations.
+Thread count: ``--threads N`` sets OPENBLAS/OMP/MKL thread variables for NumPy's BLAS and
+``torch.set_num_threads`` for PyTorch.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ def fix_mmap_threshold(threshold: int = 1 << 20) -> None:
 
 
 def peak_memory_mb(fn: Callable[[], object]) -> float:
-    """Peak extra resident memory (MB) of one call of ``fn``, measured after :func:`fix_mmap_threshold`."""
-    fix_mmap_threshold()
-    fn()
+    """Peak extra resident memory (MB) of the FIRST call of ``fn`` in this process.
+
+    The first call, because caching allocators (PyTorch's) and glibc keep freed buffers resident: a second
+    call would reuse them and look free. Call :func:`fix_mmap_threshold` before building the inputs.
+    """
     baseline = reset_peak_memory()
     fn()
     return peak_memory_since(baseline)
@@ -75,6 +78,13 @@ def median_ms(fn: Callable[[], object], repeats: int = 7, warmup: int = 2) -> fl
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def measure(script: str, args: list[str], threads: int) -> dict:
+    """Time in one fresh process, peak memory in another (see the module docstring); merged results."""
+    timing = run_worker(script, [*args, "--mode", "time"], threads)
+    memory = run_worker(script, [*args, "--mode", "memory"], threads)
+    return {**timing, **memory}
 
 
 def run_worker(script: str, args: list[str], threads: int) -> dict:

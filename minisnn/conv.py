@@ -1,4 +1,4 @@
-"""2-D convolution (cross-correlation, as in PyTorch) by im2col + one matrix product.
+"""2-D convolution (cross-correlation, as in PyTorch): by im2col + one matrix product, or by shifted GEMMs.
 
 Shapes: input x (N, C, H, W), weight w (O, C, kh, kw), bias b (O,), output y (N, O, H', W') with
 
@@ -20,6 +20,19 @@ Shapes: input x (N, C, H, W), weight w (O, C, kh, kw), bias b (O,), output y (N,
 col2im loops over the kh·kw kernel offsets and adds one strided slice per offset (``np.add.at`` would do
 the same 10–40× slower).
 
+**Shifted GEMMs** (used for stride-1 convolutions with C·kh·kw ≥ 64, where they are faster and need far less
+memory): lay the padded input out channel-major and flatten it, xf = x_pad as (C, N·Hp·Wp). Moving the
+kernel tap (p, q) by one pixel is then a shift of the flat index by off = p·dh·Wp + q·dw, so
+
+    y_grid = Σ_{p,q} w[:, :, p, q] @ xf[:, off : off + L]          (kh·kw GEMMs of (O, C)·(C, L))
+
+computes the output at every position of the padded grid (N, Hp, Wp) at once — each xf slice is a view, no
+copy — and the valid outputs are the top-left H'×W' corner of each image's grid (the other positions mix
+neighbouring rows and are discarded). Backward does the same with the roles swapped:
+dL/dw[:, :, p, q] = g_grid @ xf[:, off : off + L]ᵀ and dL/dxf[:, off : off + L] += w[:, :, p, q]ᵀ @ g_grid,
+with g_grid = dL/dy placed on the padded grid (zeros elsewhere). It saves only the padded input (C·N·Hp·Wp
+numbers) for backward instead of the kh·kw times larger ``cols``.
+
 :func:`conv2d_reference` is the same maths as plain loops: the test oracle and the teaching device.
 """
 
@@ -31,6 +44,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from minisnn.tensor import Function
 
 Pair = tuple[int, int]
+ALGORITHMS = ("auto", "im2col", "shifted")
 
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -92,8 +106,19 @@ def _pad(x: np.ndarray, padding: Pair) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
 
 
+def shifted_gemm_applies(weight_shape: tuple[int, ...], stride: Pair) -> bool:
+    """Whether :class:`Conv2dFunction` uses the shifted-GEMM algorithm (stride 1, C·kh·kw ≥ 64) or im2col."""
+    return stride == (1, 1) and weight_shape[1] * weight_shape[2] * weight_shape[3] >= 64
+
+
+def _grid_offsets(kernel: Pair, dilation: Pair, padded_width: int) -> list[int]:
+    """Flat-index shift of each kernel tap (p, q) on the padded grid: p·dh·Wp + q·dw, in (p, q) order."""
+    (kh, kw), (dh, dw) = kernel, dilation
+    return [p * dh * padded_width + q * dw for p in range(kh) for q in range(kw)]
+
+
 class Conv2dFunction(Function):
-    """y = conv2d(x, w) + b by im2col + GEMM; see the module docstring for the maths and shapes."""
+    """y = conv2d(x, w) + b by im2col + GEMM or by shifted GEMMs; see the module docstring."""
 
     def forward(
         self,
@@ -104,7 +129,15 @@ class Conv2dFunction(Function):
         stride: Pair,
         padding: Pair,
         dilation: Pair,
+        algorithm: str = "auto",
     ) -> np.ndarray:
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"conv2d: algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+        if algorithm == "shifted" and stride != (1, 1):
+            raise ValueError(f"conv2d: the shifted-GEMM algorithm needs stride 1, got stride {stride}")
+        self.shifted = algorithm == "shifted" or (algorithm == "auto" and shifted_gemm_applies(weight.shape, stride))
+        if self.shifted:
+            return self._forward_shifted(x, weight, bias, padding, dilation)
         n = x.shape[0]
         o, _, kh, kw = weight.shape
         x_padded = _pad(x, padding)
@@ -119,7 +152,59 @@ class Conv2dFunction(Function):
         self.geometry = (x.shape, x_padded.shape, (kh, kw), stride, padding, dilation)
         return np.ascontiguousarray(y.transpose(1, 0, 2, 3))
 
+    def _forward_shifted(
+        self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, padding: Pair, dilation: Pair
+    ) -> np.ndarray:
+        n, c, h, w = x.shape
+        o, _, kh, kw = weight.shape
+        (ph, pw), (dh, dw) = padding, dilation
+        hp, wp = h + 2 * ph, w + 2 * pw
+        h_out, w_out = hp - dh * (kh - 1), wp - dw * (kw - 1)
+        grid = np.zeros((c, n, hp, wp), dtype=x.dtype)  # the padded input, channel-major
+        grid[:, :, ph : ph + h, pw : pw + w] = x.transpose(1, 0, 2, 3)
+        flat = grid.reshape(c, n * hp * wp)
+        offsets = _grid_offsets((kh, kw), dilation, wp)
+        length = n * hp * wp - offsets[-1]  # every valid output position lies below this flat index
+        out = np.empty((o, n * hp * wp), dtype=np.result_type(x, weight))
+        acc, tap = out[:, :length], np.empty((o, length), dtype=out.dtype)
+        for k, off in enumerate(offsets):
+            target = acc if k == 0 else tap
+            np.matmul(weight[:, :, k // kw, k % kw], flat[:, off : off + length], out=target)
+            if k:
+                acc += tap
+        if bias is not None:
+            acc += bias.reshape(o, 1)
+        self.save_for_backward(flat, weight)
+        self.geometry = (x.shape, (hp, wp), (h_out, w_out), padding, offsets, length)
+        return np.ascontiguousarray(out.reshape(o, n, hp, wp)[:, :, :h_out, :w_out].transpose(1, 0, 2, 3))
+
+    def _backward_shifted(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        flat, weight = self.saved_tensors
+        (n, c, h, w), (hp, wp), (h_out, w_out), (ph, pw), offsets, length = self.geometry
+        o, _, kh, kw = weight.shape
+        grid = np.zeros((o, n, hp, wp), dtype=grad.dtype)  # dL/dy on the padded grid, 0 at invalid positions
+        grid[:, :, :h_out, :w_out] = grad.transpose(1, 0, 2, 3)
+        g = grid.reshape(o, n * hp * wp)[:, :length]
+        grad_x = grad_w = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_flat = np.zeros((c, n * hp * wp), dtype=grad.dtype)
+            tap = np.empty((c, length), dtype=grad.dtype)
+            for k, off in enumerate(offsets):
+                np.matmul(weight[:, :, k // kw, k % kw].T, g, out=tap)
+                grad_flat[:, off : off + length] += tap
+            grad_grid = grad_flat.reshape(c, n, hp, wp)[:, :, ph : ph + h, pw : pw + w]
+            grad_x = np.ascontiguousarray(grad_grid.transpose(1, 0, 2, 3))
+        if self.needs_input_grad[1]:
+            grad_w = np.empty_like(weight)
+            for k, off in enumerate(offsets):
+                grad_w[:, :, k // kw, k % kw] = g @ flat[:, off : off + length].T
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return (grad_x, grad_w, grad_b) if len(self.needs_input_grad) > 2 else (grad_x, grad_w)
+
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        if self.shifted:
+            return self._backward_shifted(grad)
         cols, weight = self.saved_tensors
         x_shape, padded_shape, kernel, stride, padding, dilation = self.geometry
         o = weight.shape[0]

@@ -146,6 +146,7 @@ def conv2d(
     stride: int | tuple[int, int] = 1,
     padding: int | tuple[int, int] = 0,
     dilation: int | tuple[int, int] = 1,
+    algorithm: str = "auto",
 ) -> Tensor:
     """2-D convolution (cross-correlation) on NCHW tensors, PyTorch's weight layout.
 
@@ -154,11 +155,13 @@ def conv2d(
         weight: (O, C, kh, kw).
         bias: (O,) or None.
         stride, padding, dilation: an int or an (h, w) pair.
+        algorithm: "im2col", "shifted" (stride 1 only) or "auto" (shifted GEMMs for stride-1 convolutions with
+            C·kh·kw ≥ 64, im2col otherwise); the same numbers either way, up to float rounding.
     Returns:
         (N, O, H', W') with H' = ⌊(H + 2·ph − dh·(kh − 1) − 1) / sh⌋ + 1 (likewise W').
 
-    See :mod:`minisnn.conv` for the im2col algorithm and :func:`minisnn.conv.conv2d_reference` for the
-    definition as loops.
+    See :mod:`minisnn.conv` for both algorithms and :func:`minisnn.conv.conv2d_reference` for the definition
+    as loops.
     """
     x = as_tensor(x, "x")
     weight = as_tensor(weight, "weight")
@@ -186,7 +189,7 @@ def conv2d(
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs.append(bias)
-    return Conv2dFunction.apply(*inputs, stride=stride, padding=padding, dilation=dilation)
+    return Conv2dFunction.apply(*inputs, stride=stride, padding=padding, dilation=dilation, algorithm=algorithm)
 
 
 # ------------------------------------------------------------------------------------------------ losses

@@ -9,12 +9,13 @@ from hypothesis import strategies as st
 
 from minisnn import Tensor, gradcheck
 from minisnn import functional as F
-from minisnn.conv import col2im, conv2d_reference, conv_output_size, im2col
+from minisnn.conv import col2im, conv2d_reference, conv_output_size, im2col, shifted_gemm_applies
 
 
 @st.composite
-def conv_case(draw, max_side=7):
-    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+def conv_case(draw, max_side=7, min_channels=1):
+    n, o = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    c = draw(st.integers(min_channels, min_channels + 2))
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
@@ -30,19 +31,47 @@ def conv_case(draw, max_side=7):
     return x, weight, bias, dict(stride=stride, padding=padding, dilation=dilation)
 
 
-@given(conv_case())
-def test_conv2d_gradcheck(case):
+@given(conv_case(), st.sampled_from(["im2col", "shifted"]))
+def test_conv2d_gradcheck(case, algorithm):
     x, weight, bias, geometry = case
+    if algorithm == "shifted":
+        geometry = {**geometry, "stride": (1, 1), "algorithm": "shifted"}
     inputs = [leaf(x), leaf(weight)] + ([leaf(bias)] if bias is not None else [])
     assert gradcheck(lambda *t: F.conv2d(*t, **geometry), inputs)
 
 
-@given(conv_case(max_side=9))
-def test_conv2d_matches_the_loop_reference(case):
+@given(conv_case(max_side=6, min_channels=7))
+def test_conv2d_gradcheck_wide_layers_take_the_shifted_path(case):
     x, weight, bias, geometry = case
-    fast = F.conv2d(Tensor(x), Tensor(weight), None if bias is None else Tensor(bias), **geometry).data
+    geometry = {**geometry, "stride": (1, 1)}
+    assert shifted_gemm_applies(weight.shape, (1, 1)) == (weight[0].size >= 64)
+    inputs = [leaf(x), leaf(weight)] + ([leaf(bias)] if bias is not None else [])
+    assert gradcheck(lambda *t: F.conv2d(*t, **geometry), inputs, max_full_outputs=64)
+
+
+@given(conv_case(max_side=9), st.sampled_from(["auto", "im2col", "shifted"]))
+def test_conv2d_matches_the_loop_reference(case, algorithm):
+    x, weight, bias, geometry = case
+    if algorithm == "shifted":
+        geometry = {**geometry, "stride": (1, 1)}
+    fast = F.conv2d(Tensor(x), Tensor(weight), None if bias is None else Tensor(bias), **geometry, algorithm=algorithm)
     slow = conv2d_reference(x, weight, bias, **geometry)
-    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fast.data, slow, rtol=1e-10, atol=1e-12)
+
+
+@given(conv_case(max_side=8, min_channels=7))
+def test_both_algorithms_agree_in_float32_forward_and_backward(case):
+    x, weight, _, geometry = case
+    geometry = {**geometry, "stride": (1, 1)}
+    results = []
+    for algorithm in ("im2col", "shifted"):
+        xt, wt = Tensor(x.astype(np.float32), requires_grad=True), Tensor(weight.astype(np.float32), requires_grad=True)
+        y = F.conv2d(xt, wt, **geometry, algorithm=algorithm)
+        y.backward(np.cos(np.arange(y.size)).reshape(y.shape).astype(np.float32))
+        results.append((y.data, xt.grad, wt.grad))
+        assert y.dtype == xt.grad.dtype == wt.grad.dtype == np.float32
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
 @given(conv_case(max_side=9))
@@ -96,6 +125,8 @@ def test_output_size_formula():
         ((1, 3, 2, 2), (2, 3, 3, 3), {}, "smaller than the dilated kernel"),
         ((1, 3, 8, 8), (2, 3, 3, 3), {"stride": 0}, r"stride must be an int ≥ 1"),
         ((1, 3, 8, 8), (2, 3, 3, 3), {"padding": -1}, r"padding must be an int ≥ 0"),
+        ((1, 3, 8, 8), (2, 3, 3, 3), {"stride": 2, "algorithm": "shifted"}, r"shifted-GEMM algorithm needs stride 1"),
+        ((1, 3, 8, 8), (2, 3, 3, 3), {"algorithm": "fft"}, r"algorithm must be one of"),
     ],
 )
 def test_conv2d_bad_input_errors(x_shape, w_shape, kwargs, message):

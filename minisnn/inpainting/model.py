@@ -8,9 +8,17 @@ The prediction is **composited**: known pixels are kept and the network's output
 
     ŷ = x ⊙ (1 − m) + f(input) ⊙ m.
 
-``prefill`` decides what the network sees inside the hole: ``"zero"`` (the paper's input: missing pixels are
-0) or ``"harmonic"`` (the hole pre-filled by the classical harmonic fill, a non-learned preprocessing step;
-the network then learns a correction on top of it, ``f = prefill + conv stack``, starting from zero).
+``prefill`` decides what the network sees inside the hole:
+
+* ``"zero"`` — the paper's input: missing pixels are 0, and the network predicts the hole from scratch;
+* ``"harmonic"`` — the hole pre-filled by the classical harmonic fill (Δu = 0);
+* ``"pde"`` — pre-filled by the mean of the harmonic and the biharmonic (Δ²u = 0) fills, which on natural
+  images beats either alone (+0.25 dB hole PSNR over harmonic on the sample photos' validation crops).
+
+With a pre-fill, the pre-fill is a fixed, non-learned preprocessing step and the network learns a
+*correction* on top of it, f = prefill + conv stack, whose last layer starts at zero: an untrained model
+returns exactly the pre-fill. Any gain over the pre-fill is the network's; the pre-fill's own gain over
+harmonic fill is classical numerics, and we report the two separately.
 """
 
 from __future__ import annotations
@@ -21,14 +29,14 @@ from typing import Any
 import numpy as np
 
 from minisnn import functional as F
-from minisnn.inpainting.baselines import harmonic_fill
+from minisnn.inpainting.baselines import biharmonic_fill, harmonic_fill
 from minisnn.neuron import LIFParams
 from minisnn.nn import Conv2d, Module, ReLU, SNNConv2d
 from minisnn.surrogate import get as get_surrogate
 from minisnn.tensor import Tensor
 
 NUM_LAYERS = 6
-PREFILLS = ("zero", "harmonic")
+PREFILLS = ("zero", "harmonic", "pde")
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,7 @@ class SCNN(Module):
             else:
                 layer = Conv2d(channels[i], channels[i + 1], 3, padding=d, dilation=d, rng=rng)
             self.layers.append(layer)
-        if c.prefill == "harmonic":  # start as the identity correction: exactly the harmonic fill
+        if c.prefill != "zero":  # start as the identity correction: exactly the pre-fill
             self.layers[-1].weight.data[:] = 0
             self.layers[-1].bias.data[:] = 0
         self.relu = ReLU()
@@ -150,11 +158,8 @@ class SCNN(Module):
         if x.ndim != 4 or x.shape[1] != 4:
             raise ValueError(f"SCNN: inputs must be (N, 4, H, W) = masked RGB ⊕ mask, got shape {tuple(x.shape)}")
         known, mask = x.data[:, :3], x.data[:, 3:4]
-        if self.config.prefill == "harmonic":
-            start = harmonic_fill(known, mask).astype(x.dtype)
-            h = Tensor(np.concatenate([start, mask], axis=1))
-        else:
-            start, h = None, x
+        start = prefill(known, mask, self.config.prefill)
+        h = x if start is None else Tensor(np.concatenate([start, mask], axis=1))
         last = NUM_LAYERS - 1
         for i, layer in enumerate(self.layers):
             h = layer(h)
@@ -166,6 +171,20 @@ class SCNN(Module):
 
     def extra_repr(self) -> str:
         return f"receptive_field={self.config.receptive_field}"
+
+
+def prefill(known: np.ndarray, mask: np.ndarray, kind: str) -> np.ndarray | None:
+    """The classical pre-fill of the hole (see the module docstring); None for "zero".
+
+    Args:
+        known: (N, 3, H, W) masked image (0 in the hole).  mask: (N, 1, H, W), 1 = missing.
+    """
+    if kind == "zero":
+        return None
+    filled = harmonic_fill(known, mask)
+    if kind == "pde":
+        filled = 0.5 * (filled + biharmonic_fill(known, mask))
+    return filled.astype(known.dtype, copy=False)
 
 
 def _surrogate_kwargs(spec: tuple[str, float]) -> dict[str, float]:

@@ -40,6 +40,8 @@ def _model_from_args(args: argparse.Namespace) -> Any:
         overrides["num_steps"] = args.num_steps
     if args.no_spiking:
         overrides["spiking"] = False
+    if args.prefill is not None:
+        overrides["prefill"] = args.prefill
     build = SCNN.paper if args.config == "paper" else SCNN.reduced
     return build(rng=args.seed, **overrides)
 
@@ -62,6 +64,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     val_images = open_images(args.data, "val", max_images=args.max_images)
     val = validation_set(val_images, args.crop, args.val_crops, mask=args.mask, seed=args.seed + 1)
     model = _model_from_args(args)
+    paper = args.config == "paper"  # the paper's recipe: MSE on the whole image, constant learning rate
+    loss = args.loss or ("mse" if paper else "hole_weighted")
+    schedule = args.lr_schedule or ("constant" if paper else "cosine")
     print(
         f"training {'SC-NN' if model.spiking_layers else 'CNN-only'} ({args.config} config, "
         f"{model.num_parameters():,} parameters, receptive field {model.config.receptive_field} px) "
@@ -75,11 +80,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             steps=args.steps,
             batch_size=args.batch_size,
             lr=args.lr,
-            loss=args.loss,
+            loss=loss,
             crop_size=args.crop,
             mask=args.mask,
             seed=args.seed,
-            lr_schedule=args.lr_schedule,
+            lr_schedule=schedule,
             val_every=args.val_every,
             checkpoint_every=args.checkpoint_every,
             out_dir=out,
@@ -140,7 +145,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Train the reduced SC-NN and its CNN-only ablation on the sample photos, evaluate both, print a table."""
     from minisnn.data import sample_photos, validation_set
-    from minisnn.inpainting import SCNN, evaluate, figures, fit, metrics_table
+    from minisnn.inpainting import BASELINES, SCNN, evaluate, figures, fit, metrics_table
 
     out = Path(args.out)
     started = time.perf_counter()
@@ -169,7 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         results[name] = evaluate(
             model,
             val,
-            baselines=("mean", "harmonic", "biharmonic") if name == "spiking" else (),
+            baselines=tuple(BASELINES) if name == "spiking" else (),
             data_label="sample photos (val split)",
             mask_label="box",
         )
@@ -224,8 +229,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-spiking", action="store_true", help="CNN-only ablation: Conv2d + ReLU instead of SNNConv2d"
     )
     train.add_argument("--config", choices=("paper", "reduced"), default="reduced")
-    train.add_argument("--loss", choices=("mse", "hole_weighted"), default="hole_weighted")
-    train.add_argument("--lr-schedule", choices=("constant", "cosine"), default="cosine")
+    train.add_argument(
+        "--loss", choices=("mse", "hole_weighted"), default=None, help="default: mse (paper), hole_weighted (reduced)"
+    )
+    train.add_argument(
+        "--lr-schedule",
+        choices=("constant", "cosine"),
+        default=None,
+        help="default: constant (paper), cosine (reduced)",
+    )
+    train.add_argument(
+        "--prefill",
+        choices=("zero", "harmonic", "pde"),
+        default=None,
+        help="what the network sees in the hole: zero (paper) or a classical pre-fill (default: the config's)",
+    )
     train.add_argument("--val-every", type=int, default=50)
     train.add_argument("--val-crops", type=int, default=100)
     train.add_argument("--checkpoint-every", type=int, default=100)

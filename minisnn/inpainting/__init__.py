@@ -1,7 +1,7 @@
 """Image inpainting with the hybrid spiking-convolutional network: model, training, metrics, baselines."""
 
 from minisnn.inpainting import baselines, metrics
-from minisnn.inpainting.baselines import BASELINES, biharmonic_fill, harmonic_fill, mean_fill
+from minisnn.inpainting.baselines import BASELINES, biharmonic_fill, harmonic_fill, mean_fill, pde_fill
 from minisnn.inpainting.energy import energy_estimate
 from minisnn.inpainting.evaluate import METRIC_KEYS, evaluate, metrics_table
 from minisnn.inpainting.model import REDUCED, SCNN, SCNNConfig
@@ -25,5 +25,6 @@ __all__ = [
     "mean_fill",
     "metrics",
     "metrics_table",
+    "pde_fill",
     "predict",
 ]

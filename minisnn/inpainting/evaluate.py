@@ -21,7 +21,7 @@ METRIC_KEYS = ("hole_mse", "hole_psnr", "full_mse", "full_psnr", "l1", "ssim")
 def evaluate(
     model: SCNN | None,
     data: Batch,
-    baselines: Sequence[str] = ("mean", "harmonic", "biharmonic"),
+    baselines: Sequence[str] = ("mean", "harmonic", "biharmonic", "pde"),
     data_label: str = "",
     mask_label: str = "",
     chunk: int = 32,

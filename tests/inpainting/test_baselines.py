@@ -17,6 +17,7 @@ from minisnn.inpainting.baselines import (
     grid_laplacian,
     harmonic_fill,
     mean_fill,
+    pde_fill,
 )
 
 Fill = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -112,7 +113,18 @@ def test_constant_image_is_filled_with_the_constant(
 
 
 def test_registry() -> None:
-    assert BASELINES == {"mean": mean_fill, "harmonic": harmonic_fill, "biharmonic": biharmonic_fill}
+    assert BASELINES == {"mean": mean_fill, "harmonic": harmonic_fill, "biharmonic": biharmonic_fill, "pde": pde_fill}
+
+
+def test_pde_fill_is_the_mean_of_harmonic_and_biharmonic_and_keeps_known_pixels() -> None:
+    rng = np.random.default_rng(0)
+    image = rng.random((2, 3, 20, 24))
+    mask = np.zeros((2, 1, 20, 24))
+    mask[:, :, 5:14, 6:17] = 1
+    filled = pde_fill(image, mask)
+    np.testing.assert_allclose(filled, 0.5 * (harmonic_fill(image, mask) + biharmonic_fill(image, mask)))
+    known = np.broadcast_to(mask == 0, image.shape)
+    np.testing.assert_array_equal(filled[known], image[known])
 
 
 # ------------------------------------------------------------------------------------------- bad input

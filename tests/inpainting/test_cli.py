@@ -25,7 +25,7 @@ def test_train_then_evaluate_writes_the_promised_files(tmp_path, capsys):
     result = json.loads((ev / "metrics.json").read_text())
     keys = {"hole_mse", "hole_psnr", "full_mse", "full_psnr", "l1", "ssim"}
     assert set(result["model"]) == keys
-    assert set(result["baselines"]) == {"mean", "harmonic", "biharmonic"}
+    assert set(result["baselines"]) == {"mean", "harmonic", "biharmonic", "pde"}
     assert all(set(v) == keys for v in result["baselines"].values())
     assert result["num_crops"] == 5 and result["mask"] == "freeform" and "samples" in result["data"]
     assert 0 < result["hole_fraction"] < 1

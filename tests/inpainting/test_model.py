@@ -5,7 +5,7 @@ import pytest
 
 from minisnn import LIFParams, Tensor
 from minisnn.data import make_inputs
-from minisnn.inpainting import REDUCED, SCNN, SCNNConfig, harmonic_fill
+from minisnn.inpainting import REDUCED, SCNN, SCNNConfig, harmonic_fill, pde_fill
 from minisnn.nn import Conv2d, SNNConv2d
 
 
@@ -51,11 +51,12 @@ def test_receptive_field_matches_the_dilations():
         assert differs == changes, offset
 
 
-def test_harmonic_prefill_starts_exactly_at_the_harmonic_fill():
+@pytest.mark.parametrize(("prefill", "fill"), [("harmonic", harmonic_fill), ("pde", pde_fill)])
+def test_an_untrained_model_returns_exactly_its_prefill(prefill, fill):
     inputs, images, masks = batch()
-    model = SCNN.reduced(rng=0, prefill="harmonic")
-    expected = harmonic_fill(inputs[:, :3], masks)
-    np.testing.assert_allclose(model.eval()(Tensor(inputs)).data, expected, atol=1e-6)
+    model = SCNN.reduced(rng=0, prefill=prefill)
+    np.testing.assert_allclose(model.eval()(Tensor(inputs)).data, fill(inputs[:, :3], masks), atol=1e-6)
+    assert REDUCED.prefill == "pde"
 
 
 def test_paper_configuration_uses_table_1():

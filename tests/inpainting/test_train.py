@@ -24,7 +24,9 @@ def tiny_images(n=4, size=40, seed=0):
 
 
 def tiny_model(**overrides):
-    return SCNN.reduced(rng=0, width=6, num_steps=3, dilations=(1, 1, 2, 2, 1, 1), **overrides)
+    # from scratch (no pre-fill): learning has to do all the work
+    settings = {"width": 6, "num_steps": 3, "dilations": (1, 1, 2, 2, 1, 1), "prefill": "zero", **overrides}
+    return SCNN.reduced(rng=0, **settings)
 
 
 SETTINGS = dict(batch_size=4, crop_size=16, progress=False, val_every=5)
@@ -56,7 +58,7 @@ def test_resume_continues_exactly(tmp_path):
 def test_resume_refuses_another_configuration_and_names_the_keys(tmp_path):
     fit(tiny_model(), tiny_images(), None, steps=2, out_dir=tmp_path, **SETTINGS)
     with pytest.raises(ValueError, match=r"another model configuration \(num_steps: checkpoint 3 vs model 4"):
-        fit(SCNN.reduced(rng=0, width=6, num_steps=4, dilations=(1, 1, 2, 2, 1, 1)), tiny_images(), None,
+        fit(tiny_model(num_steps=4), tiny_images(), None,
             steps=4, out_dir=tmp_path, resume=True, **SETTINGS)  # fmt: skip
     with pytest.raises(ValueError, match="batch_size: checkpoint 4 vs now 2"):
         fit(tiny_model(), tiny_images(), None, steps=4, out_dir=tmp_path, resume=True,
@@ -99,7 +101,7 @@ def test_evaluate_reports_model_and_baselines_on_the_same_crops():
     model = tiny_model()
     result = evaluate(model, val, data_label="tiny", mask_label="box")
     assert set(result["model"]) == {"hole_mse", "hole_psnr", "full_mse", "full_psnr", "l1", "ssim"}
-    assert set(result["baselines"]) == {"mean", "harmonic", "biharmonic"}
+    assert set(result["baselines"]) == {"mean", "harmonic", "biharmonic", "pde"}
     expected = metrics.inpainting_metrics(np.clip(predict(model, val.inputs), 0, 1), val.images, val.masks)
     assert result["model"] == expected
     assert result["num_crops"] == 6 and result["hole_fraction"] == pytest.approx(float(val.masks.mean()))

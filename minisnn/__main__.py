@@ -105,23 +105,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_model(path: Path) -> Any:
-    from minisnn import io
-    from minisnn.inpainting import SCNN, SCNNConfig
-
-    checkpoint = io.load(path)
-    if "config" not in checkpoint.extra:
-        raise ValueError(f"{path} is a minisnn checkpoint but not of an SCNN (no config saved with it)")
-    model = SCNN(SCNNConfig.from_dict(checkpoint.extra["config"]))
-    model.load_state_dict(checkpoint.state_dict)
-    return model
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from minisnn.data import open_images, validation_set
-    from minisnn.inpainting import evaluate, figures, metrics_table
+    from minisnn.inpainting import SCNN, evaluate, figures, metrics_table
 
-    model = _load_model(Path(args.checkpoint))
+    model = SCNN.from_checkpoint(Path(args.checkpoint))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     images = open_images(args.data, "val", max_images=args.max_images)

@@ -24,11 +24,13 @@ harmonic fill is classical numerics, and we report the two separately.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from minisnn import functional as F
+from minisnn import io
 from minisnn.inpainting.baselines import harmonic_fill, pde_fill
 from minisnn.neuron import LIFParams
 from minisnn.nn import Conv2d, Module, ReLU, SNNConv2d
@@ -156,6 +158,17 @@ class SCNN(Module):
         the network stays ~5 dB below harmonic fill within a CPU budget (README, "The seed paper's claims,
         measured"); pass ``prefill="zero"`` for that setting."""
         return cls(REDUCED, rng=rng, **overrides)
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path) -> SCNN:
+        """Rebuild a model from a checkpoint written by :func:`~minisnn.inpainting.fit` or ``python -m minisnn
+        train`` (its configuration is stored with the weights)."""
+        checkpoint = io.load(path)
+        if "config" not in checkpoint.extra:
+            raise ValueError(f"{path} is a minisnn checkpoint but not of an SCNN (no config saved with it)")
+        model = cls(SCNNConfig.from_dict(checkpoint.extra["config"]))
+        model.load_state_dict(checkpoint.state_dict)
+        return model
 
     @property
     def spiking_layers(self) -> list[SNNConv2d]:

@@ -77,3 +77,17 @@ def test_config_round_trip_and_errors():
         SCNNConfig.from_dict({"depth": 7})
     with pytest.raises(ValueError, match=r"inputs must be \(N, 4, H, W\)"):
         SCNN.reduced()(Tensor(np.zeros((1, 3, 8, 8), np.float32)))
+
+
+def test_from_checkpoint_rebuilds_the_configuration_and_weights(tmp_path):
+    from minisnn import io, nn
+
+    model = SCNN.reduced(rng=3, width=5, num_steps=2)
+    path = io.save(tmp_path / "m.npz", model, config=model.config.to_dict())
+    again = SCNN.from_checkpoint(path)
+    assert again.config == model.config
+    inputs = batch()[0]
+    np.testing.assert_array_equal(again.eval()(Tensor(inputs)).data, model.eval()(Tensor(inputs)).data)
+    plain = io.save(tmp_path / "plain.npz", nn.Conv2d(1, 1, 1))
+    with pytest.raises(ValueError, match="not of an SCNN"):
+        SCNN.from_checkpoint(plain)

@@ -1,4 +1,4 @@
-"""conv2d forward and forward+backward, float32: minisnn (NumPy im2col) vs PyTorch CPU when installed.
+"""conv2d forward and forward+backward, float32: minisnn (F.conv2d, algorithm "auto") vs PyTorch CPU.
 
 Usage:  python benchmarks/bench_conv.py [--threads N] [--repeats R]
 

@@ -106,9 +106,13 @@ def _pad(x: np.ndarray, padding: Pair) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
 
 
-def shifted_gemm_applies(weight_shape: tuple[int, ...], stride: Pair) -> bool:
-    """Whether :class:`Conv2dFunction` uses the shifted-GEMM algorithm (stride 1, C·kh·kw ≥ 64) or im2col."""
-    return stride == (1, 1) and weight_shape[1] * weight_shape[2] * weight_shape[3] >= 64
+def shifted_gemm_applies(weight_shape: tuple[int, ...], stride: int | Pair = 1) -> bool:
+    """Whether ``algorithm="auto"`` picks shifted GEMMs (stride 1 and C·kh·kw ≥ 64) rather than im2col.
+
+    Below C·kh·kw = 64 each of the kh·kw GEMMs has an inner dimension of only C, which BLAS runs inefficiently,
+    and the single im2col GEMM wins (measured: 3.4 ms vs 10.4 ms forward for N=16, C=4→32, 64×64, 3×3).
+    """
+    return _pair(stride) == (1, 1) and weight_shape[1] * weight_shape[2] * weight_shape[3] >= 64
 
 
 def _grid_offsets(kernel: Pair, dilation: Pair, padded_width: int) -> list[int]:

@@ -70,7 +70,12 @@ if __name__ == "__main__":
         assert np.array_equal(im2col_1d(x_padded, k, s, d), im2col(x_padded[:, :, None, :], (1, k), (1, s), (1, d)))
         y = conv1d(x, w, b, stride=s, padding=p, dilation=d)
         expected = F.conv2d(
-            Tensor(x[:, :, None, :]), Tensor(w[:, :, None, :]), Tensor(b), stride=(1, s), padding=(0, p), dilation=(1, d)
+            Tensor(x[:, :, None, :]),
+            Tensor(w[:, :, None, :]),
+            Tensor(b),
+            stride=(1, s),
+            padding=(0, p),
+            dilation=(1, d),
         ).numpy()[:, :, 0, :]
         assert y.shape == expected.shape, (y.shape, expected.shape)
         assert np.allclose(y, expected) and np.allclose(y, conv1d_loops(x, w, b, s, p, d))

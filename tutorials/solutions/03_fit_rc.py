@@ -41,8 +41,10 @@ def fit_rc(t, v, current):
 if __name__ == "__main__":
     t_rec, v_rec, I_rec, hidden = make_mystery_neuron()
     R_est, C_est, tau_est = fit_rc(t_rec, v_rec, I_rec)
-    print(f"estimated R = {R_est:.4f} (true {hidden.R:.4f}), C = {C_est:.4f} (true {hidden.C:.4f}), "
-          f"tau = {tau_est:.3f} ms (true {hidden.tau:.3f} ms)")
+    print(
+        f"estimated R = {R_est:.4f} (true {hidden.R:.4f}), C = {C_est:.4f} (true {hidden.C:.4f}), "
+        f"tau = {tau_est:.3f} ms (true {hidden.tau:.3f} ms)"
+    )
     assert abs(R_est / hidden.R - 1) <= 0.05, "R is more than 5 % off"
     assert abs(C_est / hidden.C - 1) <= 0.05, "C is more than 5 % off"
     print("correct ✔")

@@ -137,6 +137,14 @@ class SCNN(Module):
             self.layers[-1].weight.data[:] = 0
             self.layers[-1].bias.data[:] = 0
         self.relu = ReLU()
+        self.train()  # spikes are recorded (for statistics) in evaluation mode only
+
+    def train(self, mode: bool = True) -> SCNN:
+        """Training mode (noise on, spikes not recorded) or, with ``mode=False``, evaluation mode."""
+        super().train(mode)
+        for layer in self.spiking_layers:
+            layer.record_spikes = not mode
+        return self
 
     @classmethod
     def paper(cls, rng: np.random.Generator | int | None = None, **overrides: Any) -> SCNN:

@@ -69,7 +69,9 @@ class LIFFunction(Function):
         for n in range(steps):
             i_n = current if constant else current[n]
             if noise_std > 0:
-                i_n = i_n + current_noise(rng, shape, noise_std, dtype)
+                noise = current_noise(rng, shape, noise_std, dtype)
+                noise += i_n
+                i_n = noise
             u = euler_step(v, i_n, params)
             if refractory:
                 held = ref_left > 0
@@ -77,12 +79,11 @@ class LIFFunction(Function):
                 held_steps[n] = held
             pre_reset[n] = u
             s = u >= theta
-            if params.reset == "zero":
-                v = np.where(s, dtype.type(v_reset), u)
+            if params.reset == "zero":  # u is ours (pre_reset[n] holds its copy): reset in place
+                u[s] = v_reset
             elif params.reset == "subtract":
-                v = u - s * dtype.type(theta - v_reset)
-            else:
-                v = u
+                u[s] -= dtype.type(theta - v_reset)
+            v = u
             if refractory:
                 ref_left = np.where(held, ref_left - 1, ref_left)
                 ref_left[s] = params.ref_steps
@@ -106,10 +107,11 @@ class LIFFunction(Function):
         dtype = grad.dtype
         delta_v = grad.copy() if output == "membrane" else np.zeros(shape, dtype)
         grad_current = np.zeros(shape if constant else (steps, *shape), dtype)
+        grad_rate = grad / dtype.type(steps) if output == "rate" else None  # ∂L/∂sₙ, the same at every step
         for n in reversed(range(steps)):
             u = pre_reset[n]
             s = u >= theta
-            grad_s = grad / dtype.type(steps) if output == "rate" else grad[n] if output == "spikes" else 0.0
+            grad_s = grad_rate if output == "rate" else grad[n] if output == "spikes" else 0.0
             if params.reset == "zero":
                 grad_u = delta_v * ~s
                 if not detach_reset:

@@ -50,6 +50,10 @@ class SNNConv2d(Module):
 
     Input: (N, C, H, W), a constant current for T = ``num_steps`` steps (computed by one convolution), or
     (T, N, C, H, W), a time series such as an encoded spike train (all T convolutions in one batched call).
+
+    The spikes of the last forward pass are kept in ``last_spikes`` (T, N, O, H', W') while the attribute
+    ``record_spikes`` is True (the default); set it to False to save their memory when output="rate" and no
+    statistics are needed (``SCNN`` does so in training mode).
     """
 
     def __init__(
@@ -80,6 +84,7 @@ class SNNConv2d(Module):
         self.lif = LIF(neuron, surrogate, num_steps, noise_std, detach_reset, rng=rng)
         self.output = output
         self.fused = bool(fused) and isinstance(self.lif.surrogate, Surrogate)
+        self.record_spikes = True
         self.last_spikes: np.ndarray | None = None  # (T, N, O, H', W') of the last forward, for statistics
 
     @property
@@ -119,13 +124,15 @@ class SNNConv2d(Module):
 
     def _forward_fused(self, current: Tensor, constant: bool) -> Tensor:
         lif = self.lif
-        # the fused op returns one output; spike statistics need the spikes, so ask for them unless only V is wanted
-        output = "membrane" if self.output == "membrane" else "spikes"
+        # the fused op returns one output: the spikes when they are wanted or recorded, else the rate directly
+        output = self.output
+        if output == "rate" and self.record_spikes:
+            output = "spikes"
         result = lif_fused(
             current, lif.params, lif.surrogate.derivative, lif.num_steps, constant, output,
             noise_std=lif.noise_std if self.training else 0.0, rng=lif.rng, detach_reset=lif.detach_reset,
         )  # fmt: skip
-        if output == "membrane":
+        if output != "spikes":
             self.last_spikes = None
             return result
         self.last_spikes = result.data

@@ -91,3 +91,15 @@ def test_from_checkpoint_rebuilds_the_configuration_and_weights(tmp_path):
     plain = io.save(tmp_path / "plain.npz", nn.Conv2d(1, 1, 1))
     with pytest.raises(ValueError, match="not of an SCNN"):
         SCNN.from_checkpoint(plain)
+
+
+def test_spikes_are_recorded_in_evaluation_mode_only():
+    model = SCNN.reduced(rng=0, width=4, num_steps=3)
+    inputs = batch()[0]
+    layer = model.spiking_layers[0]
+    model(Tensor(inputs))  # a new model is in training mode: the rate comes straight from the fused op
+    assert layer.last_spikes is None
+    model.eval()(Tensor(inputs))
+    assert layer.last_spikes.shape == (3, 2, 4, 16, 16)
+    model.train()
+    assert not layer.record_spikes

@@ -50,15 +50,9 @@ def evaluate(
         result["model"] = metrics.inpainting_metrics(pred, data.images, data.masks)
         result["outputs"]["model"] = pred
         if model.spiking_layers:
-            spikes = _spikes_over(model, data.inputs, chunk)
-            result["spiking"] = {
-                "rate_per_step": spikestats.firing_rate(spikes),
-                "rate_hz": spikestats.firing_rate(spikes, model.spiking_layers[0].neuron.dt),
-                "silent_fraction": spikestats.silent_fraction(spikes),
-                "num_steps": int(spikes.shape[0]),
-            }
+            result["spiking"] = _spike_statistics(model, data.inputs, chunk)
             h, w = data.images.shape[-2:]
-            per_image = float(spikes.sum()) / spikes.shape[1]
+            per_image = result["spiking"]["spikes"] / len(data.inputs)
             result["energy"] = energy_estimate(model, h, w, spikes_per_image=per_image)
     for name in baselines:
         filled = BASELINES[name](data.inputs[:, :3], data.masks)
@@ -67,14 +61,27 @@ def evaluate(
     return result
 
 
-def _spikes_over(model: SCNN, inputs: np.ndarray, chunk: int) -> np.ndarray:
-    """The spiking layer's spikes (T, N, O, H, W) over all inputs (evaluation mode)."""
+def _spike_statistics(model: SCNN, inputs: np.ndarray, chunk: int) -> dict[str, float]:
+    """Firing rate, silent fraction and spike count of the spiking layer over all inputs (evaluation mode),
+    accumulated chunk by chunk (the spikes of 200 crops would take ~0.6 GB at once)."""
     layer = model.spiking_layers[0]
-    parts = []
+    spikes = silent = neurons = 0.0
+    steps = layer.num_steps
     for i in range(0, len(inputs), chunk):
         predict(model, inputs[i : i + chunk], chunk)
-        parts.append(layer.last_spikes)
-    return np.concatenate(parts, axis=1)
+        s = layer.last_spikes  # (T, n, O, H, W)
+        steps = s.shape[0]
+        spikes += float(s.sum())
+        silent += spikestats.silent_fraction(s) * s[0].size
+        neurons += s[0].size
+    rate = spikes / (neurons * steps)
+    return {
+        "rate_per_step": rate,
+        "rate_hz": rate / layer.neuron.dt * 1000.0,
+        "silent_fraction": silent / neurons,
+        "spikes": spikes,
+        "num_steps": int(steps),
+    }
 
 
 def metrics_table(result: dict[str, Any], ablation: dict[str, Any] | None = None) -> str:

@@ -106,3 +106,16 @@ def test_evaluate_reports_model_and_baselines_on_the_same_crops():
     assert result["model"] == expected
     assert result["num_crops"] == 6 and result["hole_fraction"] == pytest.approx(float(val.masks.mean()))
     assert 0 <= result["spiking"]["silent_fraction"] <= 1 and result["energy"]["dense_energy_pj"] > 0
+
+
+def test_spike_statistics_accumulated_over_chunks_equal_the_whole_batch():
+    from minisnn import spikestats
+
+    val = validation_set(tiny_images(seed=4), 16, 5, seed=3)
+    model = tiny_model()
+    result = evaluate(model, val, baselines=(), chunk=2)
+    predict(model, val.inputs, chunk=len(val.inputs))
+    spikes = model.spiking_layers[0].last_spikes
+    assert result["spiking"]["rate_per_step"] == pytest.approx(spikestats.firing_rate(spikes))
+    assert result["spiking"]["silent_fraction"] == pytest.approx(spikestats.silent_fraction(spikes))
+    assert result["spiking"]["spikes"] == spikes.sum()

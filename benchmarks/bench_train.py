@@ -3,8 +3,9 @@
 Usage:  python benchmarks/bench_train.py [--threads N] [--repeats R] [--growth]
 
 Prints ms per step (forward + backward + Adam) and peak extra memory, for the spiking network and its CNN-only
-ablation, both without the classical pre-fill (a SciPy sparse solve outside the network, ~0.1 s per batch); when PyTorch is installed, the same network written in PyTorch (a twin defined below, used only
-here) and the ratios. ``--growth`` also prints how time and memory grow with batch size, crop area and
+ablation, both without the classical pre-fill (a SciPy sparse solve outside the network, ~0.1 s per batch);
+when PyTorch is installed, the same network written in PyTorch (a twin defined below, used only here) and the
+ratios. ``--growth`` also prints how time and memory grow with batch size, crop area and
 num_steps. Each measurement runs in a fresh process.
 """
 

@@ -11,6 +11,10 @@ TUTORIALS = Path(__file__).resolve().parent.parent / "tutorials"
 NOTEBOOKS = sorted(TUTORIALS.glob("[0-9][0-9]_*.ipynb"))
 
 
+def test_there_are_seven_tutorials():
+    assert [p.name[:2] for p in NOTEBOOKS] == [f"0{i}" for i in range(1, 8)], [p.name for p in NOTEBOOKS]
+
+
 def code_cells(path: Path) -> list[str]:
     notebook = json.loads(path.read_text())
     return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]

@@ -60,7 +60,7 @@ def im2col(x_padded: np.ndarray, kernel: int | Pair, stride: int | Pair = 1, dil
     Returns:
         cols: (C·kh·kw, N·H'·W'), row index (c, p, q), column index (n, i, j), C-contiguous.
     """
-    (kh, kw), (sh, sw), (dh, dw) = _pair(kernel), _pair(stride), _pair(dilation)
+    (kh, kw), (sh, sw), (dh, dw) = as_pair(kernel), as_pair(stride), as_pair(dilation)
     n, c = x_padded.shape[:2]
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     # windows[n, c, i, j, p, q] = x_padded[n, c, i·sh + p·dh, j·sw + q·dw]  (a view: no copy yet)
@@ -85,7 +85,7 @@ def col2im(
     Returns:
         (N, C, Hp, Wp) — a view of a channel-major (C, N, Hp, Wp) buffer.
     """
-    (kh, kw), (sh, sw), (dh, dw) = _pair(kernel), _pair(stride), _pair(dilation)
+    (kh, kw), (sh, sw), (dh, dw) = as_pair(kernel), as_pair(stride), as_pair(dilation)
     n, c, hp, wp = padded_shape
     h_out = conv_output_size(hp, kh, sh, 0, dh)
     w_out = conv_output_size(wp, kw, sw, 0, dw)
@@ -112,7 +112,7 @@ def shifted_gemm_applies(weight_shape: tuple[int, ...], stride: int | Pair = 1) 
     Below C·kh·kw = 64 each of the kh·kw GEMMs has an inner dimension of only C, which BLAS runs inefficiently,
     and the single im2col GEMM wins (measured: 3.4 ms vs 10.4 ms forward for N=16, C=4→32, 64×64, 3×3).
     """
-    return _pair(stride) == (1, 1) and weight_shape[1] * weight_shape[2] * weight_shape[3] >= 64
+    return as_pair(stride) == (1, 1) and weight_shape[1] * weight_shape[2] * weight_shape[3] >= 64
 
 
 def _grid_offsets(kernel: Pair, dilation: Pair, padded_width: int) -> list[int]:
@@ -240,7 +240,7 @@ def conv2d_reference(
 
     Shapes: x (N, C, H, W), weight (O, C, kh, kw), bias (O,) → (N, O, H', W').
     """
-    (sh, sw), (ph, pw), (dh, dw) = (_pair(stride), _pair(padding), _pair(dilation))
+    (sh, sw), (ph, pw), (dh, dw) = (as_pair(stride), as_pair(padding), as_pair(dilation))
     n_batch, _, h, w = x.shape
     c_out, _, kh, kw = weight.shape
     x_padded = _pad(x, (ph, pw))
@@ -258,7 +258,11 @@ def conv2d_reference(
     return y
 
 
-def _pair(value: int | Pair) -> Pair:
-    if isinstance(value, (tuple, list)):
-        return int(value[0]), int(value[1])
-    return int(value), int(value)
+def as_pair(value: int | Pair, name: str = "value", minimum: int | None = None, owner: str = "conv2d") -> Pair:
+    """An int or an (h, w) pair as an (h, w) tuple of ints; with ``minimum``, both must be ints ≥ minimum."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if minimum is not None and (
+        len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair)
+    ):
+        raise ValueError(f"{owner}: {name} must be an int ≥ {minimum} or a pair of them, got {value!r}")
+    return int(pair[0]), int(pair[1])

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from minisnn import ops
-from minisnn.conv import Conv2dFunction, conv_output_size
+from minisnn.conv import Conv2dFunction, as_pair, conv_output_size
 from minisnn.tensor import Tensor
 
 __all__ = [
@@ -132,13 +132,6 @@ def pad(x: Tensor, pad_width: Sequence[tuple[int, int]], value: float = 0.0) -> 
 
 
 # ------------------------------------------------------------------------------------------- convolution
-def _pair(name: str, value: Any, minimum: int) -> tuple[int, int]:
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
-        raise ValueError(f"conv2d: {name} must be an int ≥ {minimum} or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def conv2d(
     x: Tensor,
     weight: Tensor,
@@ -174,9 +167,9 @@ def conv2d(
             f"conv2d: x has {x.shape[1]} channels (shape {x.shape}) but weight expects {weight.shape[1]} "
             f"(weight shape {weight.shape})"
         )
-    stride = _pair("stride", stride, 1)
-    padding = _pair("padding", padding, 0)
-    dilation = _pair("dilation", dilation, 1)
+    stride = as_pair(stride, "stride", 1)
+    padding = as_pair(padding, "padding", 0)
+    dilation = as_pair(dilation, "dilation", 1)
     sizes = [conv_output_size(x.shape[2 + a], weight.shape[2 + a], stride[a], padding[a], dilation[a]) for a in (0, 1)]
     if min(sizes) < 1:
         raise ValueError(

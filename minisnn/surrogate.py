@@ -189,8 +189,13 @@ SURROGATES: dict[str, Callable[..., Surrogate]] = {
 }
 
 
-def get(name: str, **parameters: float) -> Surrogate:
-    """A surrogate by name (``"fast_sigmoid"``, ``"arctan"``, ``"sigmoid"``, ``"triangle"``, ``"rectangle"``)."""
+def get(name: str, parameter: float | None = None, **parameters: float) -> Surrogate:
+    """A surrogate by name (``"fast_sigmoid"``, ``"arctan"``, ``"sigmoid"``, ``"triangle"``, ``"rectangle"``).
+
+    ``parameter`` is the factory's one shape parameter (slope k, α or width w), e.g. ``get("arctan", 3.0)``;
+    keyword form works too: ``get("arctan", alpha=3.0)``. So ``get(s.name, s.parameter)`` rebuilds ``s``.
+    """
     if name not in SURROGATES:
         raise ValueError(f"surrogate: unknown name {name!r}; choose one of {sorted(SURROGATES)}")
-    return SURROGATES[name](**parameters)
+    factory = SURROGATES[name]
+    return factory(parameter, **parameters) if parameter is not None else factory(**parameters)

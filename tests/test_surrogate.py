@@ -82,3 +82,10 @@ def test_get_by_name():
     assert surrogate.get("arctan", alpha=3).parameter == 3
     with pytest.raises(ValueError, match="unknown name 'superspike'; choose one of"):
         surrogate.get("superspike")
+
+
+@pytest.mark.parametrize("sg", ALL, ids=NAMES)
+def test_get_rebuilds_a_surrogate_from_its_name_and_parameter(sg):
+    again = surrogate.get(sg.name, sg.parameter)
+    x = np.linspace(-2, 2, 41)
+    np.testing.assert_array_equal(again.derivative(x), sg.derivative(x))

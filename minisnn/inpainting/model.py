@@ -128,7 +128,7 @@ class SCNN(Module):
                 layer: Module = SNNConv2d(
                     channels[i], channels[i + 1], 3, padding=d, dilation=d, num_steps=c.num_steps,
                     neuron=LIFParams(**c.neuron), noise_std=c.noise_std,
-                    surrogate=get_surrogate(c.surrogate[0], **_surrogate_kwargs(c.surrogate)), rng=rng,
+                    surrogate=get_surrogate(*c.surrogate), rng=rng,
                 )  # fmt: skip
             else:
                 layer = Conv2d(channels[i], channels[i + 1], 3, padding=d, dilation=d, rng=rng)
@@ -212,12 +212,6 @@ def prefill(known: np.ndarray, mask: np.ndarray, kind: str) -> np.ndarray | None
         return None
     filled = harmonic_fill(known, mask) if kind == "harmonic" else pde_fill(known, mask)
     return filled.astype(known.dtype, copy=False)
-
-
-def _surrogate_kwargs(spec: tuple[str, float]) -> dict[str, float]:
-    name, value = spec
-    key = {"fast_sigmoid": "slope", "sigmoid": "slope", "arctan": "alpha"}.get(name, "width")
-    return {key: value}
 
 
 #: The reduced configuration: see :meth:`SCNN.reduced`.

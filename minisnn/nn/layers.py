@@ -8,16 +8,10 @@ from typing import Any
 import numpy as np
 
 from minisnn import functional as F
+from minisnn.conv import as_pair
 from minisnn.nn import init
 from minisnn.nn.module import Module, Parameter
 from minisnn.tensor import Tensor
-
-
-def _pair(name: str, value: int | tuple[int, int], minimum: int) -> tuple[int, int]:
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
-        raise ValueError(f"{name} must be an int ≥ {minimum} or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
 
 
 class Conv2d(Module):
@@ -49,10 +43,10 @@ class Conv2d(Module):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"Conv2d: {name} must be a positive int, got {value!r}")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair("kernel_size", kernel_size, 1)
-        self.stride = _pair("stride", stride, 1)
-        self.padding = _pair("padding", padding, 0)
-        self.dilation = _pair("dilation", dilation, 1)
+        self.kernel_size = as_pair(kernel_size, "kernel_size", 1, owner="Conv2d")
+        self.stride = as_pair(stride, "stride", 1, owner="Conv2d")
+        self.padding = as_pair(padding, "padding", 0, owner="Conv2d")
+        self.dilation = as_pair(dilation, "dilation", 1, owner="Conv2d")
         rng = np.random.default_rng(rng)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         shape = (self.out_channels, self.in_channels, *self.kernel_size)

@@ -35,7 +35,7 @@ from minisnn.neuron import LIFParams, euler_step
 from minisnn.nn.lif import current_noise
 from minisnn.tensor import Function, Tensor
 
-FUSED_OUTPUTS = ("rate", "spikes", "membrane")
+OUTPUT_MODES = ("rate", "spikes", "membrane")
 
 
 class LIFFunction(Function):
@@ -150,8 +150,8 @@ def lif_fused(
         derivative: the surrogate's σ'(x) on ndarrays (e.g. ``surrogate.fast_sigmoid(25).derivative``).
         output: "rate" → (*shape); "spikes" → (T, *shape); "membrane" → (*shape), V after the last step.
     """
-    if output not in FUSED_OUTPUTS:
-        raise ValueError(f"lif_fused: output must be one of {FUSED_OUTPUTS}, got {output!r}")
+    if output not in OUTPUT_MODES:
+        raise ValueError(f"lif_fused: output must be one of {OUTPUT_MODES}, got {output!r}")
     options: dict[str, Any] = dict(
         params=params, derivative=derivative, num_steps=num_steps, constant=constant, noise_std=noise_std,
         rng=np.random.default_rng(rng), detach_reset=detach_reset, output=output,

@@ -20,12 +20,10 @@ from minisnn import functional as F
 from minisnn.neuron import LIFParams
 from minisnn.nn.layers import Conv2d
 from minisnn.nn.lif import DEFAULT_NEURON, LIF, check_current
-from minisnn.nn.lif_fused import lif_fused
+from minisnn.nn.lif_fused import OUTPUT_MODES, lif_fused
 from minisnn.nn.module import Module
 from minisnn.surrogate import Surrogate
 from minisnn.tensor import Tensor
-
-OUTPUT_MODES = ("rate", "spikes", "membrane")
 
 __all__ = ["DEFAULT_NEURON", "OUTPUT_MODES", "SNNConv2d"]
 

@@ -46,11 +46,14 @@ def evaluate(
         "outputs": {},
     }
     if model is not None:
-        pred = np.clip(predict(model, data.inputs, chunk), 0.0, 1.0)
+        if model.spiking_layers:  # one pass gives the predictions and the spike statistics
+            pred, result["spiking"] = _predict_with_spike_statistics(model, data.inputs, chunk)
+        else:
+            pred = predict(model, data.inputs, chunk)
+        pred = np.clip(pred, 0.0, 1.0)
         result["model"] = metrics.inpainting_metrics(pred, data.images, data.masks)
         result["outputs"]["model"] = pred
         if model.spiking_layers:
-            result["spiking"] = _spike_statistics(model, data.inputs, chunk)
             h, w = data.images.shape[-2:]
             per_image = result["spiking"]["spikes"] / len(data.inputs)
             result["energy"] = energy_estimate(model, h, w, spikes_per_image=per_image)
@@ -61,27 +64,29 @@ def evaluate(
     return result
 
 
-def _spike_statistics(model: SCNN, inputs: np.ndarray, chunk: int) -> dict[str, float]:
-    """Firing rate, silent fraction and spike count of the spiking layer over all inputs (evaluation mode),
-    accumulated chunk by chunk (the spikes of 200 crops would take ~0.6 GB at once)."""
+def _predict_with_spike_statistics(model: SCNN, inputs: np.ndarray, chunk: int) -> tuple[np.ndarray, dict[str, float]]:
+    """Predictions (N, 3, H, W) and the spiking layer's firing rate, silent fraction and spike count over all
+    inputs (evaluation mode), accumulated chunk by chunk (the spikes of 200 crops would take ~0.6 GB at once)."""
     layer = model.spiking_layers[0]
     spikes = silent = neurons = 0.0
     steps = layer.num_steps
+    parts = []
     for i in range(0, len(inputs), chunk):
-        predict(model, inputs[i : i + chunk], chunk)
+        parts.append(predict(model, inputs[i : i + chunk], chunk))
         s = layer.last_spikes  # (T, n, O, H, W)
         steps = s.shape[0]
         spikes += float(s.sum())
         silent += spikestats.silent_fraction(s) * s[0].size
         neurons += s[0].size
     rate = spikes / (neurons * steps)
-    return {
+    statistics = {
         "rate_per_step": rate,
         "rate_hz": rate / layer.neuron.dt * 1000.0,
         "silent_fraction": silent / neurons,
         "spikes": spikes,
         "num_steps": int(steps),
     }
+    return np.concatenate(parts), statistics
 
 
 def metrics_table(result: dict[str, Any], ablation: dict[str, Any] | None = None) -> str:

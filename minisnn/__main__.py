@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -12,24 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from minisnn import io
+
 MASKS = ("box", "freeform", "mixed")
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no inf/NaN: write them as null (documented in metrics.json's "scale" note)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_finite(data), indent=2, allow_nan=False))
-    tmp.replace(path)
 
 
 def _model_from_args(args: argparse.Namespace) -> Any:
@@ -116,7 +99,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     data = validation_set(images, args.crop, args.num_crops, mask=args.mask, seed=args.seed)
     result = evaluate(model, data, data_label=f"{args.data} (val split)", mask_label=args.mask)
     outputs = result.pop("outputs")
-    _write_json(out / "metrics.json", result)
+    io.write_json(out / "metrics.json", result, indent=2)
     print(metrics_table(result))
     print(
         f"on {result['num_crops']} {args.crop}x{args.crop} crops of held-out images, {args.mask} masks, "
@@ -174,7 +157,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         summary["ablation_cnn_only"] = results["cnn_only"]["model"]
     summary["train_seconds"] = {k: round(h.seconds, 1) for k, h in histories.items()}
     summary["wall_seconds"] = round(time.perf_counter() - started, 1)
-    _write_json(out / "metrics.json", summary)
+    io.write_json(out / "metrics.json", summary, indent=2)
     print()
     print(metrics_table(results["spiking"], results.get("cnn_only")))
     print(

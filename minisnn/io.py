@@ -145,6 +145,28 @@ def load(path: str | os.PathLike) -> Checkpoint:
     return Checkpoint(state_dict=state, extra=extra, module=header.get("module", ""), version=header["version"])
 
 
+def _json_safe(value: Any) -> Any:
+    """JSON has no inf/NaN: non-finite floats become None (null)."""
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def write_json(path: str | os.PathLike, data: Any, indent: int = 1) -> Path:
+    """Write ``data`` as strict JSON (inf/NaN written as null), atomically (temp file, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(_json_safe(data), indent=indent, allow_nan=False))
+    os.replace(tmp, path)
+    return path
+
+
 def load_into(path: str | os.PathLike, module: Module, strict: bool = True) -> Checkpoint:
     """:func:`load` and copy the parameters into ``module`` (a mismatch names the differing keys)."""
     checkpoint = load(path)

@@ -79,3 +79,13 @@ def test_load_into_a_different_architecture_names_the_keys(tmp_path):
     different = nn.Sequential(nn.Conv2d(2, 4, 3), nn.ReLU())
     with pytest.raises(nn.StateDictError, match=r"unexpected keys: \['2.weight', '2.bias'\].*0.weight: expected"):
         io.load_into(path, different)
+
+
+def test_write_json_is_strict_and_atomic(tmp_path):
+    import json
+
+    path = io.write_json(
+        tmp_path / "m.json", {"psnr": float("inf"), "mse": np.float32(0.5), "curve": [1.0, float("nan")]}
+    )
+    assert json.loads(path.read_text()) == {"psnr": None, "mse": 0.5, "curve": [1.0, None]}
+    assert "Infinity" not in path.read_text() and [p.name for p in tmp_path.iterdir()] == ["m.json"]

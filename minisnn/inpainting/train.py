@@ -13,7 +13,6 @@ with exactly the losses an uninterrupted run would have had.
 
 from __future__ import annotations
 
-import json
 import math
 import signal
 import threading
@@ -98,9 +97,8 @@ class History:
         return cls(**d)
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1))
-        tmp.replace(path)
+        """``history.json``: strict JSON (an infinite PSNR is written as null), written atomically."""
+        io.write_json(path, self.to_dict())
 
 
 def compute_loss(kind: str, pred: Tensor, images: np.ndarray, masks: np.ndarray) -> Tensor:

@@ -22,9 +22,12 @@ from minisnn.spikestats import ENERGY_PER_AC_PJ, ENERGY_PER_MAC_PJ, conv_fan_out
 def energy_estimate(model: SCNN, height: int, width: int, spikes_per_image: float | None = None) -> dict[str, Any]:
     """MACs, SynOps and energy (pJ) per image of size height×width.
 
-    ``spikes_per_image`` defaults to the spiking layer's last forward pass (``last_spikes``), averaged over
-    its batch. Returns per-layer MACs, the SynOps of the layer fed by spikes, and the energy of the SC-NN
-    against the same network computed densely (all MACs).
+    ``spikes_per_image`` defaults to the spiking layer's last forward pass (``last_spikes``): its spike count
+    per image, scaled by height·width / (H'·W') of that pass (the spike density per pixel is assumed to stay
+    the same). Every layer keeps the H×W size (stride 1, padding = dilation).
+
+    Returns per-layer MACs, the SynOps of the layer fed by spikes, and the energy of the SC-NN against the
+    same network computed densely (all MACs).
     """
     layers = model.layers
     macs = []

@@ -163,8 +163,8 @@ class SCNN(Module):
         reset: the rate grows linearly with the current, so the layer acts like a ReLU quantised to 1/T),
         fast-sigmoid surrogate with slope 5 (wide enough that silent neurons still get gradient), noise 0.1,
         and the hole pre-filled by the PDE fill (``prefill="pde"``): trained from zeros, as the paper does,
-        the network stays ~5 dB below harmonic fill within a CPU budget (README, "The seed paper's claims,
-        measured"); pass ``prefill="zero"`` for that setting."""
+        the network stays below harmonic fill within a CPU budget (measured: 19.09 vs 21.32 dB hole PSNR after
+        1 500 steps; README, "The seed paper's claims, measured"); pass ``prefill="zero"`` for that setting."""
         return cls(REDUCED, rng=rng, **overrides)
 
     @classmethod

@@ -5,10 +5,12 @@ convolution, losses), :func:`gradcheck`, :mod:`minisnn.nn` (modules, ``Conv2d``,
 :mod:`minisnn.neuron` (LIF theory), :mod:`minisnn.surrogate`, :mod:`minisnn.optim`, :mod:`minisnn.io`.
 """
 
-from minisnn import encoding, functional, io, neuron, nn, optim, spikestats, surrogate
+from minisnn import encoding, functional, io, neuron, nn, noise, optim, spikestats, surrogate, synaptic
 from minisnn.gradcheck import GradcheckError, gradcheck
 from minisnn.neuron import LIFParams
-from minisnn.nn import LIF, Conv2d, SNNConv2d
+from minisnn.nn import LIF, Conv2d, SNNConv2d, Synaptic
+from minisnn.noise import OUNoise, WhiteNoise
+from minisnn.synaptic import SynapticParams
 from minisnn.tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 
 __version__ = "0.1.0"
@@ -18,6 +20,12 @@ __all__ = [
     "Conv2d",
     "Function",
     "LIFParams",
+    "OUNoise",
+    "Synaptic",
+    "SynapticParams",
+    "WhiteNoise",
+    "noise",
+    "synaptic",
     "SNNConv2d",
     "encoding",
     "neuron",

@@ -12,7 +12,6 @@ from hypothesis.extra import numpy as hnp
 from minisnn.neuron import (
     LIFParams,
     LIFResult,
-    PaperTable1,
     current_for_rate,
     euler_step,
     exact_step,
@@ -21,9 +20,10 @@ from minisnn.neuron import (
     rheobase,
     simulate_lif,
     time_to_first_spike,
-    translate,
     v_constant_current,
 )
+from minisnn.paper import TABLE1
+from minisnn.translate import translate
 
 PAPER = LIFParams.paper()
 
@@ -91,7 +91,12 @@ def test_ref_steps_is_robust_to_float_division(t_ref: float, dt: float, steps: i
         ({"dt": -0.1}, r"dt=-0\.1"),
         ({"dt": float("nan")}, r"dt=nan"),
         ({"t_ref": -1.0}, r"t_ref=-1\.0"),
-        ({"v_th": float("inf")}, r"v_th=inf"),
+        ({"v_th": float("nan")}, r"v_th=nan"),
+        ({"v_th": -float("inf")}, r"v_th=-inf"),
+        ({"refractory": "hold"}, r"refractory.*'clamp', 'freeze'.*'hold'"),
+        ({"method": "rk4"}, r"method.*'euler', 'exact'.*'rk4'"),
+        ({"R": 1e-300, "C": 1e-300}, r"dt/tau"),
+        ({"t_ref": 1e308}, r"t_ref/dt"),
         ({"reset": "hard"}, r"reset.*'zero', 'subtract', 'none'.*'hard'"),
         ({"v_reset": 1.0}, r"v_reset=1\.0"),
         ({"v_reset": 2.0, "v_th": 1.5}, r"v_reset=2\.0"),
@@ -101,6 +106,19 @@ def test_invalid_params_raise_naming_the_field(kwargs: dict, match: str) -> None
     full = {"R": 1.0, "C": 10.0, "dt": 1.0} | kwargs
     with pytest.raises(ValueError, match=match):
         LIFParams(**full)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"R": "1"}, r"R must be a real number.*'1'"), ({"R": True}, r"R=True"),
+                                               ({"t_ref": None}, r"t_ref.*None")])  # fmt: skip
+def test_non_numbers_are_type_errors_naming_the_field(kwargs: dict, match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        LIFParams(**({"R": 1.0, "C": 10.0, "dt": 1.0} | kwargs))
+
+
+def test_infinite_threshold_makes_a_leaky_integrator() -> None:
+    p = LIFParams(R=1.0, C=10.0, dt=0.5, v_th=math.inf)
+    sim = simulate_lif(np.full(200, 1e6), p)
+    assert sim.spikes.sum() == 0 and np.all(np.diff(sim.v) > 0)
 
 
 def test_large_dt_warns_about_euler() -> None:
@@ -123,9 +141,9 @@ def test_paper_table_1() -> None:
     assert (p.v_th, p.v_reset, p.t_ref, p.C, p.R, p.reset) == (1.0, 0.0, 1.0, 80.0, 0.5, "zero")
     assert p.tau == 40.0 and p.dt == 1.0 and p.ref_steps == 1 and p.rheobase == 2.0
     assert LIFParams.paper(dt=0.1).ref_steps == 10
-    table = PaperTable1()
-    assert (table.noise_std, table.rate_range_hz, table.tau_syn_ms) == (0.1, (100.0, 200.0), 60.0)
-    lo, hi = current_for_rate(np.array(table.rate_range_hz), p)
+    assert (TABLE1["noise_std"], TABLE1["firing_rate_range_hz"], TABLE1["psc_time_constant_ms"]) == (
+        0.1, (100.0, 200.0), 60.0)  # fmt: skip
+    lo, hi = current_for_rate(np.array(TABLE1["firing_rate_range_hz"]), p)
     assert p.rheobase < lo < hi
     assert firing_rate(np.array([lo, hi]), p) == pytest.approx([100.0, 200.0], rel=1e-12)
     assert lo == pytest.approx(9.926, abs=1e-3) and hi == pytest.approx(21.017, abs=1e-3)  # the docstring's numbers

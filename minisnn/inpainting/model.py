@@ -32,7 +32,7 @@ import numpy as np
 from minisnn import functional as F
 from minisnn import io
 from minisnn.inpainting.baselines import harmonic_fill, pde_fill
-from minisnn.neuron import LIFParams
+from minisnn.neuron import LIFParams, neuron_from_dict
 from minisnn.nn import Conv2d, Module, ReLU, SNNConv2d
 from minisnn.surrogate import get as get_surrogate
 from minisnn.tensor import Tensor
@@ -47,9 +47,11 @@ class SCNNConfig:
 
     Fields: ``width`` channels of the hidden layers; ``spiking_layer`` which of the six layers (1–4, a hidden
     one) is the SNNConv2d; ``dilations`` one per layer; ``spiking`` False swaps the SNNConv2d for Conv2d + ReLU
-    (the CNN-only ablation); ``num_steps`` T; ``neuron`` LIFParams fields; ``noise_std`` on the current in
-    training; ``surrogate`` name and parameter; ``prefill`` "zero" | "harmonic" | "pde"; ``output_activation``
-    "none" | "relu" (the paper puts ReLU after every layer).
+    (the CNN-only ablation); ``num_steps`` T; ``neuron`` the neuron model as a dict (``LIFParams.to_dict()``,
+    a plain dict of LIFParams fields also works); ``noise_std`` the noise current's intensity in training,
+    ``noise_tau`` its correlation time (None: white noise); ``input_scale``, ``input_offset`` the spiking
+    layer's fixed current map (:class:`~minisnn.nn.SNNConv2d`); ``surrogate`` name and parameter; ``prefill``
+    "zero" | "harmonic" | "pde"; ``output_activation`` "none" | "relu" (the paper puts ReLU after every layer).
     """
 
     width: int = 32
@@ -57,8 +59,11 @@ class SCNNConfig:
     dilations: tuple[int, ...] = (1, 1, 1, 1, 1, 1)
     spiking: bool = True
     num_steps: int = 8
-    neuron: dict[str, Any] = field(default_factory=lambda: asdict(LIFParams.paper()))
+    neuron: dict[str, Any] = field(default_factory=lambda: LIFParams.paper().to_dict())
     noise_std: float = 0.1
+    noise_tau: float | None = None
+    input_scale: float = 1.0
+    input_offset: float = 0.0
     surrogate: tuple[str, float] = ("fast_sigmoid", 25.0)
     prefill: str = "zero"
     output_activation: str = "relu"
@@ -76,7 +81,7 @@ class SCNNConfig:
             raise ValueError(f"SCNN: output_activation must be 'none' or 'relu', got {self.output_activation!r}")
         object.__setattr__(self, "dilations", tuple(self.dilations))
         object.__setattr__(self, "surrogate", (str(self.surrogate[0]), float(self.surrogate[1])))
-        LIFParams(**self.neuron)  # validate
+        neuron_from_dict(self.neuron)  # validate
 
     @property
     def receptive_field(self) -> int:
@@ -127,8 +132,9 @@ class SCNN(Module):
             if c.spiking and i == c.spiking_layer:
                 layer: Module = SNNConv2d(
                     channels[i], channels[i + 1], 3, padding=d, dilation=d, num_steps=c.num_steps,
-                    neuron=LIFParams(**c.neuron), noise_std=c.noise_std,
-                    surrogate=get_surrogate(*c.surrogate), rng=rng,
+                    neuron=neuron_from_dict(c.neuron), noise_std=c.noise_std, noise_tau=c.noise_tau,
+                    surrogate=get_surrogate(*c.surrogate), input_scale=c.input_scale,
+                    input_offset=c.input_offset, rng=rng,
                 )  # fmt: skip
             else:
                 layer = Conv2d(channels[i], channels[i + 1], 3, padding=d, dilation=d, rng=rng)
@@ -220,7 +226,7 @@ REDUCED = SCNNConfig(
     spiking_layer=3,
     dilations=(1, 2, 4, 8, 4, 1),
     num_steps=8,
-    neuron=asdict(LIFParams(R=20.0, C=1.0, dt=1.0, reset="subtract")),
+    neuron=LIFParams(R=20.0, C=1.0, dt=1.0, reset="subtract").to_dict(),
     noise_std=0.1,
     surrogate=("fast_sigmoid", 5.0),
     prefill="pde",

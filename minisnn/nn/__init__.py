@@ -2,7 +2,7 @@
 
 from minisnn.nn import init
 from minisnn.nn.layers import Conv2d, ReLU, Sequential, Sigmoid
-from minisnn.nn.lif import DEFAULT_NEURON, LIF, LIFOutput, NonFiniteCurrentError
+from minisnn.nn.lif import DEFAULT_NEURON, LIF, LIFOutput, NonFiniteCurrentError, Spiking, SpikingOutput, Synaptic
 from minisnn.nn.module import Module, Parameter, StateDictError
 from minisnn.nn.spiking import SNNConv2d
 
@@ -16,6 +16,9 @@ __all__ = [
     "Parameter",
     "ReLU",
     "SNNConv2d",
+    "Spiking",
+    "SpikingOutput",
+    "Synaptic",
     "Sequential",
     "Sigmoid",
     "StateDictError",

@@ -1,12 +1,12 @@
-"""``SNNConv2d``: a convolution whose output current drives LIF neurons.
+"""``SNNConv2d``: a convolution whose output current drives spiking neurons.
 
-The neurons follow :mod:`minisnn.nn.lif` (the dynamics, step by step, on Tensors); by default the time loop
-runs as one fused op (:mod:`minisnn.nn.lif_fused`, BPTT written by hand), which computes the same numbers
-faster. ``fused=False`` uses the unrolled reference instead.
+The neurons are a :class:`~minisnn.nn.lif.Spiking` layer (any neuron model: LIF by default, or a synaptic
+neuron); by default their time loop runs as one fused op (:mod:`minisnn.nn.lif_fused`, BPTT written by hand),
+which computes the same numbers as the unrolled reference (``fused=False``) faster.
 
-Like every Module, a new layer is in training mode, so the Gaussian noise is ON until you call ``.eval()``.
-The noise is added to the *current*: its effect on V per step is (dt/C)·noise_std, so the same noise_std
-moves a C = 80 neuron (the paper's) 16 times less than a C = 5 one (the default).
+Like every Module, a new layer is in training mode, so the noise is ON until you call ``.eval()``.
+The noise is a current: white noise of intensity σ = ``noise_std`` moves V by σ·√dt/C per step (its
+standard deviation), so the same σ moves a C = 80 neuron (the paper's) 16 times less than a C = 5 one.
 """
 
 from __future__ import annotations
@@ -19,31 +19,38 @@ import numpy as np
 from minisnn import functional as F
 from minisnn.neuron import LIFParams
 from minisnn.nn.layers import Conv2d
-from minisnn.nn.lif import DEFAULT_NEURON, LIF, check_current
-from minisnn.nn.lif_fused import OUTPUT_MODES, lif_fused
+from minisnn.nn.lif import DEFAULT_NEURON, Spiking, TensorOps, check_current, unroll
+from minisnn.nn.lif_fused import spiking_fused
 from minisnn.nn.module import Module
 from minisnn.surrogate import Surrogate
 from minisnn.tensor import Tensor
 
 __all__ = ["DEFAULT_NEURON", "OUTPUT_MODES", "SNNConv2d"]
 
+OUTPUT_MODES = ("rate", "spikes", "membrane")
+
 
 class SNNConv2d(Module):
-    """A convolution whose output current drives LIF neurons (one neuron per output pixel and channel).
+    """A convolution whose output current drives spiking neurons (one per output pixel and channel).
 
-    current I = conv2d(x, weight) + bias  →  LIF over ``num_steps`` steps (noise in training only)  →  output.
+    current I = input_offset + input_scale·(conv2d(x, weight) + bias)  →  neurons over ``num_steps`` steps
+    (noise in training only)  →  output.
 
     Args:
         in_channels, out_channels, kernel_size, stride, padding, dilation, bias: as :class:`Conv2d`.
         num_steps: T, time steps per forward for a constant (N, C, H, W) input.
-        neuron: the LIF parameters (default :data:`DEFAULT_NEURON`; the paper's: ``LIFParams.paper()``).
-        noise_std: std of Gaussian noise on the current, per step, training mode only (paper: 0.1).
+        neuron: the neuron model (default :data:`DEFAULT_NEURON`; ``LIFParams``, ``SynapticParams``, e.g.
+            the paper's Table 1 neuron ``minisnn.paper.table1().neuron``).
+        noise_std: intensity σ of the noise current in training mode: white noise, σ/√dt per step (the paper's
+            text: 0.1); with ``noise_tau`` [ms] an Ornstein–Uhlenbeck current of std σ and that correlation time.
         surrogate: spike function with surrogate gradient (default fast sigmoid, slope 25).
         output: "rate" → (N, O, H', W') spikes per step averaged over T (in [0, 1]);
             "spikes" → (T, N, O, H', W');  "membrane" → (N, O, H', W') V after the last step.
+        input_scale, input_offset: a fixed (not learned) affine map of the convolution's output to the
+            neurons' current, to put the layer into a chosen operating range (default 1 and 0: I = conv).
         detach_reset: no gradient through the reset.
         fused: run the time loop as one op (needs a :class:`~minisnn.surrogate.Surrogate`); False uses the
-            unrolled reference :func:`~minisnn.nn.lif.lif_unroll` (any spike callable, e.g. ``surrogate.smooth``).
+            unrolled reference :func:`~minisnn.nn.lif.unroll` (any spike callable, e.g. ``surrogate.smooth``).
         rng: Generator or seed for the weights and the noise.
 
     Input: (N, C, H, W), a constant current for T = ``num_steps`` steps (computed by one convolution), or
@@ -72,26 +79,38 @@ class SNNConv2d(Module):
         fused: bool = True,
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float32,
+        noise_tau: float | None = None,
+        input_scale: float = 1.0,
+        input_offset: float = 0.0,
     ):
         if output not in OUTPUT_MODES:
             raise ValueError(f"SNNConv2d: output must be one of {OUTPUT_MODES}, got {output!r}")
+        for name, value in (("input_scale", input_scale), ("input_offset", input_offset)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
+                raise ValueError(f"SNNConv2d: {name} must be a finite number, got {name}={value!r}")
         rng = np.random.default_rng(rng)
         self.conv = Conv2d(
             in_channels, out_channels, kernel_size, stride, padding, dilation, bias, rng=rng, dtype=dtype
         )
-        self.lif = LIF(neuron, surrogate, num_steps, noise_std, detach_reset, rng=rng)
+        self.neurons = Spiking(
+            neuron, surrogate, "spikes", num_steps, noise_std, noise_tau, detach_reset, fused, rng=rng
+        )
         self.output = output
-        self.fused = bool(fused) and isinstance(self.lif.surrogate, Surrogate)
+        self.input_scale, self.input_offset = float(input_scale), float(input_offset)
         self.record_spikes = True
         self.last_spikes: np.ndarray | None = None  # (T, N, O, H', W') of the last forward, for statistics
 
     @property
     def num_steps(self) -> int:
-        return self.lif.num_steps
+        return self.neurons.num_steps or 0
 
     @property
     def neuron(self) -> LIFParams:
-        return self.lif.params
+        return self.neurons.neuron
+
+    @property
+    def fused(self) -> bool:
+        return self.neurons.uses_fused
 
     def forward(self, x: Tensor) -> Tensor:
         x = F.as_tensor(x, "x")
@@ -109,33 +128,36 @@ class SNNConv2d(Module):
                 f"SNNConv2d: expected input (N, {self.conv.in_channels}, H, W) or a spike train "
                 f"(T, N, {self.conv.in_channels}, H, W), got shape {x.shape}"
             )
+        if self.input_scale != 1.0:
+            current = current * self.input_scale
+        if self.input_offset != 0.0:
+            current = current + self.input_offset
         check_current(current, "SNNConv2d")
+        neurons = self.neurons
+        noise = neurons.noise if self.training else None
         if self.fused:
-            return self._forward_fused(current, constant)
-        result = self.lif(current, constant=constant)
-        self.last_spikes = result.spikes.data
+            # the fused op returns one output: the spikes when they are wanted or recorded, else the rate directly
+            mode = {"rate": "spikes" if self.record_spikes else "rate", "spikes": "spikes", "membrane": "v_final"}
+            result, state = spiking_fused(
+                current, neurons.neuron, neurons.surrogate.derivative, self.num_steps, constant, mode[self.output],
+                noise=noise, rng=neurons.rng, detach_reset=neurons.detach_reset,
+            )  # fmt: skip
+            neurons.state = state
+            self.last_spikes = result.data if mode[self.output] == "spikes" else None
+            return result.mean(axis=0) if self.output == "rate" and self.record_spikes else result
+        steps = [current] * self.num_steps if constant else [current[i] for i in range(current.shape[0])]
+        out = unroll(steps, neurons.neuron, TensorOps(neurons.surrogate, neurons.detach_reset), noise=noise,
+                     rng=neurons.rng)  # fmt: skip
+        self.last_spikes = out.spikes.data
         if self.output == "spikes":
-            return result.spikes
+            return out.spikes
         if self.output == "membrane":
-            return result.v
-        return result.spikes.mean(axis=0)
-
-    def _forward_fused(self, current: Tensor, constant: bool) -> Tensor:
-        lif = self.lif
-        # the fused op returns one output: the spikes when they are wanted or recorded, else the rate directly
-        output = self.output
-        if output == "rate" and self.record_spikes:
-            output = "spikes"
-        result = lif_fused(
-            current, lif.params, lif.surrogate.derivative, lif.num_steps, constant, output,
-            noise_std=lif.noise_std if self.training else 0.0, rng=lif.rng, detach_reset=lif.detach_reset,
-        )  # fmt: skip
-        if output != "spikes":
-            self.last_spikes = None
-            return result
-        self.last_spikes = result.data
-        return result if self.output == "spikes" else result.mean(axis=0)
+            return out.v
+        return out.spikes.mean(axis=0)
 
     def extra_repr(self) -> str:
-        lif = self.lif
-        return f"{self.conv.extra_repr()}, {lif.extra_repr()}, noise_std={lif.noise_std:g}, output={self.output!r}"
+        neurons = self.neurons
+        parts = [self.conv.extra_repr(), neurons.extra_repr().replace("output='spikes'", f"output={self.output!r}")]
+        if self.input_scale != 1.0 or self.input_offset != 0.0:
+            parts.append(f"current = {self.input_offset:g} + {self.input_scale:g}·conv")
+        return ", ".join(parts)

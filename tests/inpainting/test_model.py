@@ -62,7 +62,7 @@ def test_an_untrained_model_returns_exactly_its_prefill(prefill, fill):
 def test_paper_configuration_uses_table_1():
     model = SCNN.paper(rng=0)
     layer = model.spiking_layers[0]
-    assert layer.neuron == LIFParams.paper() and layer.lif.noise_std == 0.1
+    assert layer.neuron == LIFParams.paper() and layer.neurons.noise_std == 0.1
     assert model.config.width == 64 and model.config.output_activation == "relu"
 
 

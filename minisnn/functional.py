@@ -96,7 +96,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return ops.Where.apply(a, b, condition=np.asarray(condition, dtype=bool))
 
 
-def _class_axis(x: Tensor, axis: int, owner: str) -> int:
+def _softmax_axis(x: Tensor, axis: int, owner: str) -> int:
     if x.ndim == 0:
         raise ValueError(f"{owner}: x must have at least one axis, got a 0-d tensor")
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
@@ -109,13 +109,13 @@ def _class_axis(x: Tensor, axis: int, owner: str) -> int:
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """e^{x_k} / Σ_j e^{x_j} along ``axis`` (computed with the maximum subtracted: no overflow)."""
     x = as_tensor(x, "x")
-    return Softmax.apply(x, axis=_class_axis(x, axis, "softmax"))
+    return Softmax.apply(x, axis=_softmax_axis(x, axis, "softmax"))
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """x − logsumexp(x) along ``axis``: log-probabilities, stable for logits of any size (:mod:`minisnn.softmax`)."""
     x = as_tensor(x, "x")
-    return LogSoftmax.apply(x, axis=_class_axis(x, axis, "log_softmax"))
+    return LogSoftmax.apply(x, axis=_softmax_axis(x, axis, "log_softmax"))
 
 
 # -------------------------------------------------------------------------------------------- reductions

@@ -149,7 +149,9 @@ class MaxPool2d(Function):
 
 
 # ------------------------------------------------------------------------------------------- references
-def _reference(x: np.ndarray, kernel_size: int | Pair, stride: int | Pair | None, padding: int | Pair, kind: str):
+def _reference(
+    x: np.ndarray, kernel_size: int | Pair, stride: int | Pair | None, padding: int | Pair, kind: str
+) -> np.ndarray:
     kernel, stride, padding = pool_geometry(kernel_size, stride, padding, f"{kind}_pool2d_reference")
     (kh, kw), (sh, sw) = kernel, stride
     x_pad = _pad(x, padding, 0.0 if kind == "avg" else -np.inf)

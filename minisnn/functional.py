@@ -1,4 +1,5 @@
-"""User-facing functions on Tensors (import as ``F``): activations, convolution, losses, array plumbing.
+"""User-facing functions on Tensors (import as ``F``): activations, linear layers, convolution, pooling, losses,
+a metric, array plumbing.
 
 Each function validates its arguments (clear errors naming the argument, the expected and the given value)
 and then calls the primitive :class:`~minisnn.tensor.Function` that does the work.
@@ -6,6 +7,7 @@ and then calls the primitive :class:`~minisnn.tensor.Function` that does the wor
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,23 +15,35 @@ import numpy as np
 
 from minisnn import ops
 from minisnn.conv import Conv2dFunction, as_pair, conv_output_size
+from minisnn.linear import Linear
+from minisnn.pool import AvgPool2d, MaxPool2d, pool_geometry, pool_output_shape
+from minisnn.softmax import REDUCTIONS, CrossEntropy, LogSoftmax, Softmax, class_labels
 from minisnn.tensor import Tensor
 
 __all__ = [
+    "accuracy",
     "as_tensor",
+    "avg_pool2d",
     "clip",
     "concatenate",
     "conv2d",
+    "cross_entropy",
+    "dropout",
     "exp",
+    "flatten",
+    "linear",
     "log",
+    "log_softmax",
     "matmul",
     "max",
+    "max_pool2d",
     "mean",
     "mse_loss",
     "pad",
     "relu",
     "reshape",
     "sigmoid",
+    "softmax",
     "stack",
     "sum",
     "transpose",
@@ -82,6 +96,28 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return ops.Where.apply(a, b, condition=np.asarray(condition, dtype=bool))
 
 
+def _softmax_axis(x: Tensor, axis: int, owner: str) -> int:
+    if x.ndim == 0:
+        raise ValueError(f"{owner}: x must have at least one axis, got a 0-d tensor")
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"{owner}: axis must be an int in [{-x.ndim}, {x.ndim}) for x of shape {x.shape}, got {axis!r}"
+        )
+    return int(axis) % x.ndim
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """e^{x_k} / Σ_j e^{x_j} along ``axis`` (computed with the maximum subtracted: no overflow)."""
+    x = as_tensor(x, "x")
+    return Softmax.apply(x, axis=_softmax_axis(x, axis, "softmax"))
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """x − logsumexp(x) along ``axis``: log-probabilities, stable for logits of any size (:mod:`minisnn.softmax`)."""
+    x = as_tensor(x, "x")
+    return LogSoftmax.apply(x, axis=_softmax_axis(x, axis, "log_softmax"))
+
+
 # -------------------------------------------------------------------------------------------- reductions
 def sum(x: Tensor, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     return as_tensor(x, "x").sum(axis=axis, keepdims=keepdims)
@@ -102,6 +138,25 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     return ops.Transpose.apply(as_tensor(x, "x"), axes=axes)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes ``start_dim`` … ``end_dim`` (inclusive, negative counts from the end) into one, as
+    ``torch.flatten``: (N, C, H, W) with start_dim=1 → (N, C·H·W). A 0-d tensor becomes shape (1,)."""
+    x = as_tensor(x, "x")
+    ndim = builtins.max(x.ndim, 1)
+    for name, dim in (("start_dim", start_dim), ("end_dim", end_dim)):
+        if not isinstance(dim, (int, np.integer)) or not -ndim <= dim < ndim:
+            raise ValueError(
+                f"flatten: {name} must be an int in [{-ndim}, {ndim}) for x of shape {x.shape}, got {dim!r}"
+            )
+    start, end = int(start_dim) % ndim, int(end_dim) % ndim
+    if start > end:
+        raise ValueError(
+            f"flatten: start_dim ({start_dim}) must not come after end_dim ({end_dim}) for x of shape {x.shape}"
+        )
+    shape = x.shape or (1,)
+    return x.reshape((*shape[:start], int(np.prod(shape[start : end + 1])), *shape[end + 1 :]))
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -129,6 +184,52 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 def pad(x: Tensor, pad_width: Sequence[tuple[int, int]], value: float = 0.0) -> Tensor:
     """Constant padding; ``pad_width`` is NumPy's (one (before, after) pair per axis)."""
     return ops.Pad.apply(as_tensor(x, "x"), pad_width=pad_width, value=value)
+
+
+# ---------------------------------------------------------------------------------------- linear layers
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x Wᵀ + b over the last axis of x (PyTorch's layout), see :mod:`minisnn.linear`.
+
+    Args:
+        x: (…, F_in) — any number of leading axes, e.g. (N, F_in) or time-major (T, N, F_in).
+        weight: (F_out, F_in).
+        bias: (F_out,) or None.
+    Returns:
+        (…, F_out).
+    """
+    x = as_tensor(x, "x")
+    weight = as_tensor(weight, "weight")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: x must have shape (..., {weight.shape[1]}) (the in_features of weight {weight.shape}), "
+            f"got {x.shape}"
+        )
+    inputs = [x, weight]
+    if bias is not None:
+        bias = as_tensor(bias, "bias")
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        inputs.append(bias)
+    return Linear.apply(*inputs)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: np.random.Generator | int | None = None) -> Tensor:
+    """Inverted dropout: in training, zero each element with probability p and scale the rest by 1/(1 − p)
+    (so the expected value is unchanged); identity when ``training`` is False or p = 0.
+
+    Args:
+        p: the drop probability, in [0, 1).
+        rng: Generator or seed that draws the mask (pass the same Generator to get a fresh mask each call).
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p < 1:
+        raise ValueError(f"dropout: p must be a probability in [0, 1), got {p!r}")
+    x = as_tensor(x, "x")
+    if not training or p == 0:
+        return x
+    keep = np.random.default_rng(rng).random(x.shape) >= p
+    return x * (keep / (1.0 - p))
 
 
 # ------------------------------------------------------------------------------------------- convolution
@@ -185,6 +286,48 @@ def conv2d(
     return Conv2dFunction.apply(*inputs, stride=stride, padding=padding, dilation=dilation, algorithm=algorithm)
 
 
+# ---------------------------------------------------------------------------------------------- pooling
+def _pool(function: type, owner: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) -> Tensor:
+    x = as_tensor(x, "x")
+    if x.ndim != 4:
+        raise ValueError(f"{owner}: x must be 4-D (N, C, H, W), got shape {x.shape}")
+    kernel, stride, padding = pool_geometry(kernel_size, stride, padding, owner)
+    if builtins.min(pool_output_shape(x.shape, kernel, stride, padding)) < 1:
+        raise ValueError(
+            f"{owner}: the window (kernel_size={kernel}) is larger than the padded input: x has spatial size "
+            f"{x.shape[2:]} and padding={padding}"
+        )
+    return function.apply(x, kernel=kernel, stride=stride, padding=padding)
+
+
+def avg_pool2d(
+    x: Tensor,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+) -> Tensor:
+    """Mean of each kh×kw window on NCHW; padded zeros count in the mean (PyTorch's ``count_include_pad=True``).
+
+    x (N, C, H, W) → (N, C, H', W'), H' = ⌊(H + 2·ph − kh) / sh⌋ + 1. ``stride`` defaults to the kernel size;
+    padding may be at most half the kernel. See :mod:`minisnn.pool`.
+    """
+    return _pool(AvgPool2d, "avg_pool2d", x, kernel_size, stride, padding)
+
+
+def max_pool2d(
+    x: Tensor,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+) -> Tensor:
+    """Maximum of each kh×kw window on NCHW (−inf padding); the gradient goes to each window's first maximum.
+
+    x (N, C, H, W) → (N, C, H', W'), H' = ⌊(H + 2·ph − kh) / sh⌋ + 1. ``stride`` defaults to the kernel size;
+    padding may be at most half the kernel. See :mod:`minisnn.pool`.
+    """
+    return _pool(MaxPool2d, "max_pool2d", x, kernel_size, stride, padding)
+
+
 # ------------------------------------------------------------------------------------------------ losses
 def mse_loss(pred: Tensor, target: Any, reduction: str = "mean", weight: Any = None) -> Tensor:
     """Mean squared error, optionally weighted per element.
@@ -223,3 +366,46 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean", weight: Any = N
     if reduction == "sum":
         return squared.sum()
     return squared
+
+
+def cross_entropy(logits: Tensor, labels: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy against integer class labels, PyTorch's ``F.cross_entropy`` (see :mod:`minisnn.softmax`).
+
+        ℓ = −Σ_k t_k · log_softmax(logits)_k,    t = (1 − ε)·onehot(label) + ε/K    (ε = label_smoothing)
+
+    Args:
+        logits: (N, K), or (N, K, d1, …) with the classes on axis 1, or a single sample (K,).
+        labels: integer ndarray or list of class indices in [0, K), shape (N,) / (N, d1, …) / (); not
+            differentiated.
+        reduction: "mean" (÷ N·d1·…), "sum" or "none" (returns shape (N, d1, …)).
+        label_smoothing: ε in [0, 1].
+    Returns:
+        The loss, a 0-d Tensor unless reduction is "none". Finite for logits as large as ±1e4.
+    """
+    logits = as_tensor(logits, "logits")
+    labels = class_labels("cross_entropy", logits.shape, labels)
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.integer, np.floating)):
+        raise TypeError(f"cross_entropy: label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    return CrossEntropy.apply(logits, labels=labels, reduction=reduction, label_smoothing=float(label_smoothing))
+
+
+# ----------------------------------------------------------------------------------------------- metrics
+def accuracy(logits: Tensor | np.ndarray, labels: Any) -> float:
+    """The fraction of samples whose largest logit (first one on ties) is at the label. A metric, not a loss:
+    not differentiable; returns a Python float (nan for an empty batch).
+
+    Args:
+        logits: (N, K) or (N, K, d1, …) (classes on axis 1, as in :func:`cross_entropy`), or (K,); a Tensor
+            or an ndarray.
+        labels: integer class indices in [0, K), shape (N,) / (N, d1, …) / ().
+    """
+    scores = np.asarray(logits.data if isinstance(logits, Tensor) else logits)
+    labels = class_labels("accuracy", scores.shape, labels)
+    if labels.size == 0:
+        return float("nan")
+    predicted = scores.argmax(axis=1 if scores.ndim >= 2 else 0)
+    return float(np.mean(predicted == labels))

@@ -1,4 +1,4 @@
-"""Ordinary (non-spiking) layers: Conv2d, ReLU, Sigmoid, Sequential."""
+"""Ordinary (non-spiking) layers: Linear, Conv2d, pooling, Flatten, Dropout, ReLU, Sigmoid, Sequential."""
 
 from __future__ import annotations
 
@@ -11,7 +11,51 @@ from minisnn import functional as F
 from minisnn.conv import as_pair
 from minisnn.nn import init
 from minisnn.nn.module import Module, Parameter
+from minisnn.pool import pool_geometry
 from minisnn.tensor import Tensor
+
+
+class Linear(Module):
+    """Fully connected layer: y = x Wᵀ + b over the last axis of x.
+
+    Args:
+        in_features (F_in), out_features (F_out): as in PyTorch.
+        bias: learn a per-output bias.
+        rng: Generator or seed for the initialisation (PyTorch's default: Kaiming-uniform with a = √5,
+            i.e. weight and bias ~ U(−1/√F_in, 1/√F_in)).
+        dtype: float32 (training) or float64 (gradient checks).
+
+    Shapes: input (…, F_in) — e.g. (N, F_in) or time-major (T, N, F_in) — → output (…, F_out);
+    weight (F_out, F_in); bias (F_out,).
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float32,
+    ):
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Linear: {name} must be a positive int, got {value!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = np.random.default_rng(rng)
+        shape = (self.out_features, self.in_features)
+        self.weight = Parameter(init.kaiming_uniform(shape, self.in_features, rng=rng, dtype=dtype))
+        self.bias = (
+            Parameter(init.uniform_bias(self.out_features, self.in_features, rng=rng, dtype=dtype)) if bias else None
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.as_tensor(x, "x")
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"{self!r}: expected input of shape (..., {self.in_features}), got {tuple(x.shape)}")
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class Conv2d(Module):
@@ -77,6 +121,84 @@ class Conv2d(Module):
         if self.bias is None:
             parts.append("bias=False")
         return ", ".join(parts)
+
+
+class _Pool2d(Module):
+    """Shared by AvgPool2d and MaxPool2d: validated geometry, the call and the repr."""
+
+    owner = ""
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+    ):
+        self.kernel_size, self.stride, self.padding = pool_geometry(kernel_size, stride, padding, type(self).__name__)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_Pool2d):
+    """Mean over kh×kw windows, NCHW: (N, C, H, W) → (N, C, H', W'); see :func:`minisnn.functional.avg_pool2d`.
+
+    Args:
+        kernel_size, stride (default: the kernel size), padding (≤ half the kernel): an int or an (h, w) pair.
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class MaxPool2d(_Pool2d):
+    """Maximum over kh×kw windows, NCHW: (N, C, H, W) → (N, C, H', W'); see :func:`minisnn.functional.max_pool2d`.
+
+    Args:
+        kernel_size, stride (default: the kernel size), padding (≤ half the kernel): an int or an (h, w) pair.
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class Flatten(Module):
+    """Merge axes ``start_dim`` … ``end_dim`` into one, as ``torch.nn.Flatten``: (N, C, H, W) → (N, C·H·W)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"Flatten: {name} must be an int, got {value!r}")
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout: in train mode zero each element with probability p and scale the rest by 1/(1 − p);
+    identity in eval mode (and for p = 0). See :func:`minisnn.functional.dropout`.
+
+    Args:
+        p: drop probability in [0, 1).
+        rng: Generator or seed; the layer keeps one Generator, so each call draws a new mask and two layers
+            built with the same seed draw the same sequence of masks.
+    """
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = np.random.default_rng(rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 class ReLU(Module):

@@ -128,10 +128,17 @@ def _exprel(x: np.ndarray) -> np.ndarray:
 
 
 def _two_exp(t: ArrayLike, tau_m: float, tau_syn: float) -> np.ndarray:
-    """tau_s/(tau_s - tau_m)·(exp(-t/tau_s) - exp(-t/tau_m)), written so that tau_s = tau_m is its limit
-    (t/tau)·exp(-t/tau): it equals exp(-t/tau_m)·(t/tau_m)·exprel(t (tau_s - tau_m)/(tau_m tau_s))."""
+    """K(t) = tau_s/(tau_s - tau_m)·(exp(-t/tau_s) - exp(-t/tau_m)), and its limit (t/tau)·exp(-t/tau) at
+    tau_s = tau_m. Where x = t (tau_s - tau_m)/(tau_m tau_s) is small (|x| < 1) the difference cancels, so we use
+    the equal form exp(-t/tau_m)·(t/tau_m)·expm1(x)/x there, and the direct form elsewhere (no overflow)."""
     t = np.asarray(t, dtype=np.float64)
-    return np.exp(-t / tau_m) * (t / tau_m) * _exprel(t * (tau_syn - tau_m) / (tau_m * tau_syn))
+    x = t * (tau_syn - tau_m) / (tau_m * tau_syn)
+    near = np.abs(x) < 1.0
+    series = np.exp(-t / tau_m) * (t / tau_m) * _exprel(np.where(near, x, 0.0))
+    if tau_syn == tau_m:
+        return series
+    direct = tau_syn / (tau_syn - tau_m) * (np.exp(-t / tau_syn) - np.exp(-t / tau_m))
+    return np.where(near, series, direct)
 
 
 def exact_coefficients(params: SynapticParams) -> tuple[float, float, float, float, float]:

@@ -111,7 +111,8 @@ def translate_synaptic(params: Any) -> dict[str, dict[str, Any]]:
       syn[n] = alpha syn[n-1] + x[n], mem[n] = beta mem[n-1] + syn[n]: the *updated* current reaches the
       membrane in the same step. With syn[n] = g I_s[n-1] - (1 - beta) v_reset it is our step when fed our
       input one step later, x[n] = g b I[n-1] - (1 - alpha)(1 - beta) v_reset (``input_delay`` = 1 step,
-      ``input_scale`` = g b, x[0] = the offset alone).
+      ``input_scale`` = g b, I[-1] = 0), starting from syn = -(1 - beta) v_reset (``initial_syn``, passed
+      to snnTorch as the initial ``syn`` state; 0 when v_reset = 0).
 
     Both spike when U > threshold (strict); neither has a refractory period. Raises ValueError for
     ``method="exact"``: no library above has a step with the exact coefficients.
@@ -133,6 +134,7 @@ def translate_synaptic(params: Any) -> dict[str, dict[str, Any]]:
             "input_scale": g * b,
             "input_offset": -(1 - p.alpha_euler) * (1 - p.beta_euler) * shift,
             "input_delay": 1,
+            "initial_syn": -(1 - p.beta_euler) * shift,
         },
         "norse": {
             "tau_syn_inv": 1.0 / p.tau_syn,

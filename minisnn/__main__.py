@@ -97,10 +97,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     images = open_images(args.data, "val", max_images=args.max_images)
     data = validation_set(images, args.crop, args.num_crops, mask=args.mask, seed=args.seed)
-    result = evaluate(model, data, data_label=f"{args.data} (val split)", mask_label=args.mask)
+    result = evaluate(
+        model, data, data_label=f"{args.data} (val split)", mask_label=args.mask,
+        keep_outputs=len(data.images) if args.save_arrays else 8,
+    )  # fmt: skip
     outputs = result.pop("outputs")
     io.write_json(out / "metrics.json", result, indent=2)
     print(metrics_table(result))
+    print(result["summary"])
     print(
         f"on {result['num_crops']} {args.crop}x{args.crop} crops of held-out images, {args.mask} masks, "
         f"mean hole fraction {result['hole_fraction']:.3f}, images in [0, 1]"
@@ -132,7 +136,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         val_every=max(1, args.steps // 10),
         progress=not args.no_progress,
     )
-    results, histories = {}, {}
+    histories, models = {}, {}
     variants = [("spiking", {})] + ([] if args.no_ablation else [("cnn_only", {"spiking": False})])
     for name, overrides in variants:
         model = SCNN.reduced(rng=args.seed, **overrides)
@@ -142,24 +146,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("\ninterrupted; checkpoints are in", out / name)
             return 130
-        results[name] = evaluate(
-            model,
-            val,
-            baselines=tuple(BASELINES) if name == "spiking" else (),
-            data_label="sample photos (val split)",
-            mask_label="box",
-        )
-    outputs = results["spiking"].pop("outputs")
-    for r in results.values():
-        r.pop("outputs", None)
-    summary = dict(results["spiking"])
-    if "cnn_only" in results:
-        summary["ablation_cnn_only"] = results["cnn_only"]["model"]
+        models[name] = model
+    summary = evaluate(
+        models["spiking"], val, baselines=tuple(BASELINES), data_label="sample photos (val split)", mask_label="box",
+        ablation=models.get("cnn_only"),
+    )  # fmt: skip
+    outputs = summary.pop("outputs")
     summary["train_seconds"] = {k: round(h.seconds, 1) for k, h in histories.items()}
     summary["wall_seconds"] = round(time.perf_counter() - started, 1)
     io.write_json(out / "metrics.json", summary, indent=2)
     print()
-    print(metrics_table(results["spiking"], results.get("cnn_only")))
+    print(metrics_table(summary))
     print(
         f"\nvalidation: {summary['num_crops']} 64x64 crops of held-out sample photos (chelsea, immunohistochemistry,"
         f" gravel), box masks, mean hole fraction {summary['hole_fraction']:.3f}; images in [0, 1]"
@@ -168,16 +165,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         s = summary["spiking"]
         print(
             f"spiking layer: {s['rate_per_step']:.3f} spikes per neuron per step ({s['rate_hz']:.0f} Hz), "
-            f"{100 * s['silent_fraction']:.0f}% of neurons silent"
+            f"{100 * s['silent_fraction']:.0f}% of neurons silent; energy: {summary['energy']['verdict']}"
         )
-    model_psnr = summary["model"]["hole_psnr"]
-    prefill_psnr = summary["baselines"]["pde"]["hole_psnr"]
-    print(
-        f"how to read this: SCNN.reduced() pre-fills the hole with the PDE fill (the 'pde fill' row) and learns a "
-        f"correction on top; learning added {model_psnr - prefill_psnr:+.2f} dB here. Trained from zeros instead "
-        "(the paper's input, --prefill zero), it stays several dB below harmonic fill at this budget: see the "
-        "README and tutorial 07."
-    )
+    print(summary["summary"])
     if _figures_available():
         figures.examples_figure(val, outputs, out / "examples.png")
         for name, history in histories.items():

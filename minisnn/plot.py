@@ -69,17 +69,21 @@ def raster(spikes: Any, dt_ms: float = 1.0, ax: Any = None, max_neurons: int = 2
 def fi_curve(params: LIFParams, currents: Sequence[float], duration_ms: float = 1000.0, ax: Any = None) -> Any:
     """f–I curve: the closed form :func:`~minisnn.neuron.firing_rate`,
     f = 1000 / (t_ref + τ·ln((RI − v_reset)/(RI − v_th))) Hz (0 below the rheobase), against simulated rates
-    (dots, Euler with the params' dt over ``duration_ms``)."""
+    (dots, the params' method and dt over ``duration_ms``). With a refractory period it marks both ceilings: the
+    continuous 1000/t_ref and the grid's 1000/((ref_steps + 1)·dt) (:attr:`~minisnn.neuron.LIFParams.max_rate_hz`)."""
     ax = _axes(ax)
     currents = np.asarray(currents, dtype=np.float64)
     fine = np.linspace(currents.min(), currents.max(), 400)
     ax.plot(fine, firing_rate(fine, params), color="C0", label="closed form")
     steps = int(round(duration_ms / params.dt))
     simulated = simulate_lif(np.repeat(currents[:, None], steps, axis=1), params).rate_hz
-    ax.plot(currents, simulated, "o", color="C1", markersize=4, label=f"simulated (Euler, dt = {params.dt:g} ms)")
+    label = f"simulated ({params.method}, dt = {params.dt:g} ms)"
+    ax.plot(currents, simulated, "o", color="C1", markersize=4, label=label)
     ax.axvline(params.rheobase, color="0.5", linestyle=":", label=f"rheobase v_th/R = {params.rheobase:g}")
-    if params.t_ref > 0:
-        ax.axhline(1000 / params.t_ref, color="C3", linestyle="--", linewidth=1, label="1000/t_ref Hz (upper bound)")
+    if params.t_ref > 0:  # the continuous ceiling, and the lower one a simulation on the grid can reach
+        ax.axhline(1000 / params.t_ref, color="C3", linestyle="--", linewidth=1, label="1000/t_ref (continuous bound)")
+        ax.axhline(params.max_rate_hz, color="C3", linestyle=":", linewidth=1,
+                   label=f"1000/((ref_steps+1)·dt) = {params.max_rate_hz:g} Hz (bound on the grid)")  # fmt: skip
     ax.set_xlabel("input current I [a.u.]")
     ax.set_ylabel("firing rate [Hz]")
     ax.set_title(f"f–I curve (τ = {params.tau:g} ms, t_ref = {params.t_ref:g} ms)")

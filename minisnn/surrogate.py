@@ -28,17 +28,21 @@ arctan(α)          (α/2) / (1 + (παx/2)²)                          snnTorch
                    (Fang et al. 2021)                              ``ATan(alpha)`` (both default α = 2)
 sigmoid(k)         k·s(kx)·(1 − s(kx)), s the logistic function    snnTorch ``sigmoid(slope)``;
                                                                    SpikingJelly ``Sigmoid(alpha)``
-triangle(w)        max(0, 1 − |x|/w) / w                           snnTorch ``triangular`` (unnormalised);
-                   (Bellec et al. 2018, "pseudo-derivative")       SpikingJelly ``PiecewiseQuadratic``
+triangle(w)        max(0, 1 − |x|/w) / w                           SpikingJelly ``PiecewiseQuadratic``.
+                   (Bellec et al. 2018, "pseudo-derivative")       NOT snnTorch's ``triangular``, whose backward
+                                                                   is a sign-flipping constant: +θ for
+                                                                   x < 0, −θ for x ≥ 0
 rectangle(w)       1/w where |x| < w/2, else 0                     "straight-through within a window";
                    (Wu et al. 2018, STBP)                          snnTorch ``straight_through_estimator``
                                                                    passes the gradient with no window
 =================  ==============================================  =====================================
 
-Beware the clashing names: what snnTorch and Norse call *fast sigmoid* / *SuperSpike* is not a sigmoid's
-derivative at all (it is the derivative of x / (1 + k|x|)), and SpikingJelly's *Sigmoid* is the true logistic
-derivative that snnTorch calls ``sigmoid``. The scale differs too: fast_sigmoid's σ' has area 2/k (σ rises
-from −1/k to 1/k, not from 0 to 1), so its gradients are small for large k; the other four have unit area.
+Beware the clashing names: what snnTorch and Norse call *fast sigmoid* / *SuperSpike* is not the logistic
+function's derivative (it is the derivative of the "fast sigmoid" x / (1 + k|x|), a different S-shaped curve),
+and SpikingJelly's *Sigmoid* is the true logistic derivative that snnTorch calls ``sigmoid``. snnTorch's
+``triangular`` shares only its name with the triangle here (see the table). The scale differs too:
+fast_sigmoid's σ' has area 2/k (σ rises from −1/k to 1/k, not from 0 to 1), so its gradients are small for
+large k; the other four have unit area.
 """
 
 from __future__ import annotations

@@ -77,7 +77,8 @@ def test_kernels_are_the_impulse_responses(p, charge):
     sim = simulate(current, fine)
     t = (np.arange(n) + 1) * fine.dt
     peak = charge / p.tau_syn
-    np.testing.assert_allclose(sim.i_syn[1:], psc_kernel(t[1:] - fine.dt / 2, fine, charge), rtol=1e-3, atol=1e-4 * peak)
+    psc = psc_kernel(t[1:] - fine.dt / 2, fine, charge)
+    np.testing.assert_allclose(sim.i_syn[1:], psc, rtol=1e-3, atol=1e-4 * peak)
     v_scale = max(np.max(np.abs(psp_kernel(t, fine, charge))), 1e-12)
     np.testing.assert_allclose(sim.v, psp_kernel(t - fine.dt / 2, fine, charge), atol=2e-3 * v_scale)
     # the PSC carries the whole charge

@@ -143,6 +143,8 @@ class SCNN(Module):
             self.layers[-1].weight.data[:] = 0
             self.layers[-1].bias.data[:] = 0
         self.relu = ReLU()
+        # set to a list of [non-zero, total] pairs (one per layer) to count each layer's non-zero inputs
+        self.activity: list[list[int]] | None = None
         self.train()  # spikes are recorded (for statistics) in evaluation mode only
 
     def train(self, mode: bool = True) -> SCNN:
@@ -197,6 +199,9 @@ class SCNN(Module):
         h = x if start is None else Tensor(np.concatenate([start, mask], axis=1))
         last = NUM_LAYERS - 1
         for i, layer in enumerate(self.layers):
+            if self.activity is not None:
+                self.activity[i][0] += int(np.count_nonzero(h.data))
+                self.activity[i][1] += h.data.size
             h = layer(h)
             if i < last or self.config.output_activation == "relu":
                 h = self.relu(h)

@@ -23,7 +23,7 @@ def test_train_then_evaluate_writes_the_promised_files(tmp_path, capsys):
                  "--mask", "freeform", "--out", str(ev), "--save-arrays"])  # fmt: skip
     assert code == 0
     result = json.loads((ev / "metrics.json").read_text())
-    keys = {"hole_mse", "hole_psnr", "full_mse", "full_psnr", "l1", "ssim"}
+    keys = {"hole_mse", "hole_psnr", "hole_psnr_per_crop", "capped_crops", "full_mse", "full_psnr", "l1", "ssim"}
     assert set(result["model"]) == keys
     assert set(result["baselines"]) == {"mean", "harmonic", "biharmonic", "pde"}
     assert all(set(v) == keys for v in result["baselines"].values())
@@ -43,7 +43,7 @@ def test_train_then_evaluate_writes_the_promised_files(tmp_path, capsys):
 def test_demo_runs_end_to_end(tmp_path, capsys):
     assert main(["demo", "--steps", "2", "--num-crops", "4", "--out", str(tmp_path), "--no-progress"]) == 0
     result = json.loads((tmp_path / "metrics.json").read_text())
-    assert {"model", "baselines", "ablation_cnn_only", "spiking", "energy"} <= set(result)
+    assert {"model", "baselines", "ablation", "spiking", "energy", "comparisons", "summary"} <= set(result)
     printed = capsys.readouterr().out
     assert "CNN-only ablation" in printed and "harmonic fill" in printed
 

@@ -96,18 +96,6 @@ def test_ctrl_c_finishes_the_step_saves_and_stops(tmp_path):
     assert resumed.step == [1, 2, 3, 4, 5]
 
 
-def test_evaluate_reports_model_and_baselines_on_the_same_crops():
-    val = validation_set(tiny_images(seed=3), 16, 6, seed=2)
-    model = tiny_model()
-    result = evaluate(model, val, data_label="tiny", mask_label="box")
-    assert set(result["model"]) == {"hole_mse", "hole_psnr", "full_mse", "full_psnr", "l1", "ssim"}
-    assert set(result["baselines"]) == {"mean", "harmonic", "biharmonic", "pde"}
-    expected = metrics.inpainting_metrics(np.clip(predict(model, val.inputs), 0, 1), val.images, val.masks)
-    assert result["model"] == expected
-    assert result["num_crops"] == 6 and result["hole_fraction"] == pytest.approx(float(val.masks.mean()))
-    assert 0 <= result["spiking"]["silent_fraction"] <= 1 and result["energy"]["dense_energy_pj"] > 0
-
-
 def test_spike_statistics_accumulated_over_chunks_equal_the_whole_batch():
     from minisnn import spikestats
 

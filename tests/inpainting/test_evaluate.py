@@ -1,0 +1,102 @@
+"""Evaluation: pooled and per-crop hole PSNR from their definitions, chunk independence, capped exact fills,
+paired comparisons with bootstrap intervals, the best classical fill, spike statistics and energy."""
+
+import numpy as np
+import pytest
+
+from minisnn.data import ArrayImages, validation_set
+from minisnn.inpainting import SCNN, evaluate, metrics
+from minisnn.inpainting.baselines import harmonic_fill
+from minisnn.inpainting.evaluate import PSNR_CAP_DB, metrics_table
+from minisnn.inpainting.train import predict
+
+
+def images(seed=0, n=3, size=40):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    out = []
+    for _ in range(n):
+        base = np.stack([np.sin(6 * xx + rng.uniform(0, 6)), np.cos(5 * yy), xx * yy])
+        out.append(np.clip(0.5 + 0.4 * base + 0.05 * rng.standard_normal((3, size, size)), 0, 1).astype(np.float32))
+    return ArrayImages(out)
+
+
+def tiny_model(spiking=True, seed=0):
+    return SCNN(width=4, num_steps=2, rng=seed, spiking=spiking, prefill="harmonic")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return validation_set(images(), 16, 9, mask="mixed", seed=2)
+
+
+def test_metrics_follow_their_definitions(data):
+    model = tiny_model()
+    result = evaluate(model, data, baselines=("harmonic",), n_boot=50)
+    pred = np.clip(predict(model, data.inputs), 0, 1).astype(np.float64)
+    hole = np.broadcast_to(data.masks, pred.shape).astype(bool)
+    err = (pred - data.images) ** 2
+    pooled_mse = err[hole].mean()
+    assert result["model"]["hole_mse"] == pytest.approx(pooled_mse, rel=1e-10)
+    assert result["model"]["hole_psnr"] == pytest.approx(10 * np.log10(1 / pooled_mse), rel=1e-10)
+    per_crop = metrics.psnr(pred, data.images, data.masks, reduction="none")
+    assert result["model"]["hole_psnr_per_crop"] == pytest.approx(per_crop.mean(), rel=1e-10)
+    assert result["model"]["ssim"] == pytest.approx(metrics.ssim(pred, data.images), rel=1e-10)
+    filled = harmonic_fill(data.inputs[:, :3], data.masks).astype(np.float64)
+    assert result["baselines"]["harmonic"]["hole_mse"] == pytest.approx(((filled - data.images) ** 2)[hole].mean())
+
+
+def test_chunks_do_not_change_any_number(data):
+    whole = evaluate(tiny_model(), data, baselines=("harmonic", "mean"), chunk=64, n_boot=30)
+    pieces = evaluate(tiny_model(), data, baselines=("harmonic", "mean"), chunk=2, n_boot=30)
+    for key in ("model", "baselines", "comparisons", "spiking"):
+        assert str(whole[key]) == str(pieces[key]) or whole[key] == pytest.approx(pieces[key])
+    assert whole["energy"]["snn_energy_pj"] == pytest.approx(pieces["energy"]["snn_energy_pj"])
+
+
+def test_an_exact_fill_is_capped_and_counted():
+    flat = ArrayImages([np.full((3, 24, 24), 0.3, np.float32)] * 2)  # every fill of a flat image is exact
+    data = validation_set(flat, 16, 4, seed=0)
+    result = evaluate(None, data, baselines=("harmonic", "mean"), n_boot=20)
+    for name in ("harmonic", "mean"):
+        assert result["baselines"][name]["capped_crops"] == 4
+        assert result["baselines"][name]["hole_psnr_per_crop"] == pytest.approx(PSNR_CAP_DB)
+        assert result["baselines"][name]["hole_psnr"] > 60  # pooled: float32 round-off only, not infinite
+
+
+def test_comparisons_are_paired_and_name_the_best_fill(data):
+    model = tiny_model()
+    result = evaluate(model, data, ablation=tiny_model(spiking=False, seed=1), n_boot=200)
+    assert result["best_classical"] in ("harmonic", "biharmonic", "pde")
+    best = max(("harmonic", "biharmonic", "pde"), key=lambda b: result["baselines"][b]["hole_psnr"])
+    assert result["best_classical"] == best
+    for name in ("mean", "harmonic", "biharmonic", "pde"):
+        c = result["comparisons"][f"model_vs_{name}"]["pooled_hole_psnr_db"]
+        assert c["estimate"] == pytest.approx(result["model"]["hole_psnr"] - result["baselines"][name]["hole_psnr"])
+        assert c["low"] <= c["high"] and c["n"] == 9
+    assert "model_vs_ablation" in result["comparisons"] and "ablation" in result
+    assert best in result["summary"] and "95 %" in result["summary"]
+    table = metrics_table(result)
+    assert "CNN-only ablation" in table and "harmonic fill" in table
+
+
+def test_model_against_itself_is_exactly_zero(data):
+    model = tiny_model(spiking=False)
+    result = evaluate(model, data, baselines=(), ablation=model, n_boot=50)
+    c = result["comparisons"]["model_vs_ablation"]["pooled_hole_psnr_db"]
+    assert c["estimate"] == c["low"] == c["high"] == 0.0
+
+
+def test_energy_is_reported_with_its_break_even(data):
+    result = evaluate(tiny_model(), data, baselines=(), ablation=tiny_model(spiking=False), n_boot=10)
+    energy = result["energy"]
+    assert energy["break_even_spikes_per_neuron_dense"] == pytest.approx(4.6 / 0.9)
+    assert 0 < energy["break_even_spikes_per_neuron_zero_skip"] <= energy["break_even_spikes_per_neuron_dense"]
+    assert energy["ann_zero_skip_energy_pj"] <= energy["ann_dense_energy_pj"]
+    assert "break-even" in energy["verdict"] or "never fires" in energy["verdict"]
+    assert "Horowitz 2014" in energy["source"]
+
+
+def test_outputs_are_kept_for_the_first_crops_only(data):
+    result = evaluate(tiny_model(), data, baselines=("harmonic",), keep_outputs=3, chunk=2, n_boot=10)
+    assert result["outputs"]["model"].shape == (3, 3, 16, 16) and result["outputs"]["harmonic"].shape == (3, 3, 16, 16)

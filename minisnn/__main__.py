@@ -79,7 +79,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 130
     if _figures_available():
         figures.plot_history(history, out / "loss.png", title=f"{args.config} SC-NN on {args.data}")
-    last = f"{history.val_hole_psnr[-1]:.2f} dB" if history.val_hole_psnr else "n/a"
+    last = f"{history.val['hole_psnr'][-1]:.2f} dB" if history.val_step else "n/a"
     print(
         f"done in {history.seconds:.0f} s: final train loss {history.train_loss[-1]:.5f}, validation hole PSNR "
         f"{last} ({args.val_crops} crops of held-out images, [0,1] scale)"

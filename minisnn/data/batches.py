@@ -91,6 +91,8 @@ class InpaintingBatches:
         num_batches: stop after this many batches (``None``: never stop).
         pad_small: passed to :class:`~minisnn.data.CropSampler`.
         mask_kwargs: extra keyword arguments for the mask generator, e.g. ``{"hole_range": (0.2, 0.4)}``.
+        augment: flip each crop left-right with probability 1/2 and rotate it by a random multiple of 90°
+            (180° only, for non-square crops), from a third seeded stream: 8 views of every crop.
 
     Same seed → same batches. :meth:`get_state` / :meth:`set_state` save and restore the exact position.
     """
@@ -105,6 +107,7 @@ class InpaintingBatches:
         num_batches: int | None = None,
         pad_small: bool = False,
         mask_kwargs: dict[str, Any] | None = None,
+        augment: bool = False,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -121,6 +124,8 @@ class InpaintingBatches:
         seeds = base.integers(0, 2**63, size=2)
         self.sampler = CropSampler(source, self.crop_size, rng=int(seeds[0]), pad_small=pad_small)
         self._mask_rng = np.random.default_rng(int(seeds[1]))
+        self.augment = bool(augment)
+        self._augment_rng = np.random.default_rng(int(base.integers(0, 2**63)))  # drawn after: old streams unchanged
         self.batches_yielded = 0
         if isinstance(mask, str):  # fail fast on an unknown kind or bad kwargs
             self._mask(*self.crop_size, np.random.default_rng(0))
@@ -133,9 +138,21 @@ class InpaintingBatches:
         """Draw the next batch (ignores ``num_batches``)."""
         h, w = self.crop_size
         images = self.sampler.sample_batch(self.batch_size)
+        if self.augment:
+            images = self._augmented(images)
         masks = _draw_masks(self._mask, self.batch_size, h, w, self._mask_rng)
         self.batches_yielded += 1
         return Batch(make_inputs(images, masks), images, masks)
+
+    def _augmented(self, images: np.ndarray) -> np.ndarray:
+        square = images.shape[-1] == images.shape[-2]
+        out = np.empty_like(images)
+        for k, image in enumerate(images):
+            if self._augment_rng.random() < 0.5:
+                image = image[..., ::-1]
+            turns = int(self._augment_rng.integers(4)) if square else 2 * int(self._augment_rng.integers(2))
+            out[k] = np.rot90(image, turns, axes=(-2, -1))
+        return out
 
     def __iter__(self) -> Iterator[Batch]:
         return self
@@ -156,6 +173,7 @@ class InpaintingBatches:
             "batches_yielded": self.batches_yielded,
             "sampler": self.sampler.get_state(),
             "mask_rng": self._mask_rng.bit_generator.state,
+            "augment_rng": self._augment_rng.bit_generator.state,
         }
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -171,6 +189,8 @@ class InpaintingBatches:
             )
         self.sampler.set_state(sampler_state)
         self._mask_rng.bit_generator.state = mask_state
+        if "augment_rng" in state:
+            self._augment_rng.bit_generator.state = state["augment_rng"]
         self.batches_yielded = yielded
 
     def __repr__(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from minisnn.data import Batch
-from minisnn.inpainting.train import History
+from minisnn.trainer import History
 
 
 def _pyplot() -> Any:
@@ -20,7 +20,8 @@ def _pyplot() -> Any:
 
 
 def plot_history(history: History, path: str | Path | None = None, title: str = "") -> Any:
-    """Training loss per step (log scale) with validation loss, and validation hole PSNR on a second axis."""
+    """Training loss per step (log scale) with validation loss, and validation pooled hole PSNR on a second axis
+    with the best classical fill's PSNR on the same crops as a labelled dashed line (the number to beat)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.semilogy(history.step, history.train_loss, color="C0", alpha=0.35, label="train loss (per step)")
@@ -29,13 +30,16 @@ def plot_history(history: History, path: str | Path | None = None, title: str = 
         smooth = np.convolve(history.train_loss, np.ones(k) / k, mode="valid")
         ax.semilogy(history.step[k - 1 :], smooth, color="C0", label=f"train loss ({k}-step mean)")
     if history.val_step:
-        ax.semilogy(history.val_step, history.val_loss, "o-", color="C1", label="validation loss")
+        ax.semilogy(history.val_step, history.val["loss"], "o-", color="C1", label="validation loss")
     ax.set_xlabel("training step")
     ax.set_ylabel("loss (MSE on [0, 1] images)")
     lines, labels = ax.get_legend_handles_labels()
     if history.val_step:
         twin = ax.twinx()
-        twin.plot(history.val_step, history.val_hole_psnr, "s--", color="C2", label="validation hole PSNR")
+        twin.plot(history.val_step, history.val["hole_psnr"], "s-", color="C2", label="validation hole PSNR (pooled)")
+        if "baseline_psnr" in history.val:
+            twin.axhline(history.val["baseline_psnr"][-1], color="C3", linestyle="--", linewidth=1,
+                         label="best classical fill, same crops")  # fmt: skip
         twin.set_ylabel("validation hole PSNR [dB]", color="C2")
         more = twin.get_legend_handles_labels()
         lines, labels = lines + more[0], labels + more[1]

@@ -1,0 +1,299 @@
+"""One training loop for every task: Adam steps, validation, checkpoints, exact resume, NaN and Ctrl-C safety.
+
+The loop is the one you would write by hand (tutorial 06 does, before calling this)::
+
+    for step in range(start + 1, steps + 1):
+        optimizer.lr = schedule(step)
+        batch = next(batches)
+        loss = loss_fn(model, batch)           # a scalar Tensor
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+plus what a long run needs: a validation every ``val_every`` steps, a checkpoint every ``checkpoint_every``
+steps, a clean stop on a NaN/inf loss (keeping the last good checkpoint), and Ctrl-C turned into "finish this
+step, save, stop". Everything that decides the next step -- parameters, the optimiser's moments, the batch
+stream's position, the random generators of spiking and dropout layers, the step count -- is in the
+checkpoint, so ``resume=True`` continues with exactly the losses an uninterrupted run would have had.
+
+Tasks plug in through four things: ``batches`` (an iterator with ``get_state()``/``set_state()``), ``loss_fn``,
+an optional ``validate`` (model → {name: value}) and ``metadata`` (``config`` and ``settings`` dicts saved with
+the weights and compared on resume). :func:`minisnn.inpainting.fit` and :func:`minisnn.classification.fit`
+are thin wrappers around :func:`train`.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from minisnn import io
+from minisnn.nn import Module
+from minisnn.nn.lif import NonFiniteCurrentError
+from minisnn.optim import Optimizer
+from minisnn.tensor import Tensor
+
+SCHEDULES = ("constant", "cosine")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class Batches(Protocol):
+    """What :func:`train` needs from a batch stream: the next batch, and a state for exact resume."""
+
+    def __next__(self) -> Any: ...
+
+    def get_state(self) -> dict[str, Any]: ...
+
+    def set_state(self, state: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Learning rate per step (1-based): constant, or cosine from ``lr`` down to ``min_lr_fraction·lr`` at
+    ``steps`` (lr_n = low + (lr - low)·(1 + cos(π (n-1)/(steps-1)))/2)."""
+
+    lr: float
+    kind: str = "constant"
+    steps: int = 1
+    min_lr_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.kind not in SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {SCHEDULES}, got {self.kind!r}")
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float, np.number)):
+            raise TypeError(f"lr must be a number, got lr={self.lr!r}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be positive and finite, got lr={self.lr!r}")
+
+    def __call__(self, step: int) -> float:
+        if self.kind == "constant" or self.steps <= 1:
+            return float(self.lr)
+        progress = min(step - 1, self.steps - 1) / (self.steps - 1)
+        low = self.min_lr_fraction * self.lr
+        return low + 0.5 * (self.lr - low) * (1 + math.cos(math.pi * progress))
+
+
+@dataclass
+class History:
+    """Per-step training loss and learning rate; validation metrics (name → values) every ``val_every`` steps."""
+
+    step: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    val_step: list[int] = field(default_factory=list)
+    val: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        known = {k: d[k] for k in ("step", "train_loss", "lr", "val_step", "val", "seconds", "interrupted") if k in d}
+        return cls(**known)
+
+    def save(self, path: Path) -> None:
+        """``history.json``: strict JSON (an infinite value is written as null), written atomically."""
+        io.write_json(path, self.to_dict())
+
+    def record_validation(self, step: int, values: dict[str, float]) -> None:
+        self.val_step.append(step)
+        for name, value in values.items():
+            self.val.setdefault(name, []).append(float(value))
+
+
+def rng_states(model: Module) -> dict[str, Any]:
+    """The bit-generator state of every sub-module with an ``rng`` (spiking layers' noise, dropout)."""
+    return {name: m.rng.bit_generator.state for name, m in model.named_modules() if hasattr(m, "rng")}
+
+
+def set_rng_states(model: Module, states: dict[str, Any]) -> None:
+    for name, m in model.named_modules():
+        if hasattr(m, "rng") and name in states:
+            m.rng.bit_generator.state = states[name]
+
+
+@contextmanager
+def deferred_interrupt() -> Iterator[list[bool]]:
+    """Turn Ctrl-C into a flag checked between steps, so a checkpoint is never written mid-update."""
+    flag = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag[0]:  # a second Ctrl-C: stop right away
+            raise KeyboardInterrupt("interrupted twice: stopped immediately, without saving this step")
+        flag[0] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, done: int) -> None:
+    """Refuse to resume when the model configuration or a training setting differs from the checkpoint's,
+    naming each differing key; and when ``steps`` cannot continue the run exactly."""
+    saved_config, ours = saved.get("config", {}), metadata.get("config", {})
+    differing = sorted(k for k in set(saved_config) | set(ours) if saved_config.get(k) != ours.get(k))
+    if differing:
+        details = ", ".join(f"{k}: checkpoint {saved_config.get(k)!r} vs model {ours.get(k)!r}" for k in differing)
+        raise ValueError(f"resume: the checkpoint was trained with another model configuration ({details})")
+    saved_settings, settings = saved.get("settings", {}), metadata.get("settings", {})
+    differing = [k for k in settings if k != "steps" and k in saved_settings and saved_settings[k] != settings[k]]
+    if differing:
+        details = ", ".join(f"{k}: checkpoint {saved_settings[k]!r} vs now {settings[k]!r}" for k in differing)
+        raise ValueError(
+            f"resume: these settings differ from the checkpoint's, so the run cannot continue exactly: {details}"
+        )
+    if steps <= done:
+        raise ValueError(f"resume: the checkpoint is already at step {done}; pass a number of steps above {done}")
+    planned = saved_settings.get("steps")
+    if saved_settings.get("lr_schedule") == "cosine" and planned is not None and planned != steps:
+        raise ValueError(
+            f"resume: the run's cosine learning-rate schedule was set for {planned} steps; resume with steps={planned} "
+            "(a different total would change the schedule of the steps already taken), or start a new run"
+        )
+
+
+def train(
+    model: Module,
+    optimizer: Optimizer,
+    batches: Batches,
+    loss_fn: Callable[[Module, Any], Tensor],
+    steps: int,
+    schedule: Callable[[int], float] | None = None,
+    validate: Callable[[Module], dict[str, float]] | None = None,
+    val_every: int = 50,
+    checkpoint_every: int = 100,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    metadata: dict[str, Any] | None = None,
+    progress_label: str = "training",
+) -> History:
+    """Train ``model`` for ``steps`` steps (see the module docstring).
+
+    Args:
+        loss_fn: (model, batch) → scalar loss Tensor, with the model in training mode.
+        schedule: step → learning rate (default: the optimiser's lr throughout).
+        validate: model → {metric: value}, called every ``val_every`` steps and at the last step (the model is
+            put back in training mode afterwards).
+        out_dir: where ``model.npz`` (the checkpoint) and ``history.json`` go; None keeps nothing on disk.
+        resume: continue from ``out_dir/model.npz`` (same metadata, see :func:`check_resume`).
+        metadata: ``{"config": {...}, "settings": {...}, ...}`` saved in the checkpoint's header.
+
+    Returns:
+        The :class:`History`. Raises :class:`TrainingDiverged` on a NaN/inf loss (the last checkpoint is kept)
+        and ``KeyboardInterrupt`` after saving a checkpoint when interrupted with Ctrl-C.
+    """
+    for name, value in (("steps", steps), ("val_every", val_every), ("checkpoint_every", checkpoint_every)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"train: {name} must be a positive int, got {name}={value!r}")
+    metadata = dict(metadata or {})
+    out = Path(out_dir) if out_dir is not None else None
+    checkpoint_path = out / "model.npz" if out is not None else None
+    schedule = schedule or (lambda step: optimizer.lr)
+    history = History()
+    start_step = 0
+    if resume:
+        if checkpoint_path is None or not checkpoint_path.exists():
+            raise FileNotFoundError(f"resume: no checkpoint at {checkpoint_path} (pass the out_dir of the run)")
+        checkpoint = io.load(checkpoint_path)
+        for key in ("step", "optimizer", "batches", "rng_states", "history"):
+            if key not in checkpoint.extra:
+                raise ValueError(f"resume: {checkpoint_path} holds weights only (no {key!r}); it cannot be resumed")
+        check_resume(checkpoint.extra, metadata, steps, int(checkpoint.extra["step"]))
+        model.load_state_dict(checkpoint.state_dict)
+        optimizer.load_state_dict(checkpoint.extra["optimizer"])
+        batches.set_state(checkpoint.extra["batches"])
+        set_rng_states(model, checkpoint.extra["rng_states"])
+        history = History.from_dict(checkpoint.extra["history"])
+        history.interrupted = False
+        start_step = int(checkpoint.extra["step"])
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+
+    last_saved = [start_step if resume else None]
+
+    def save(step: int) -> None:
+        if checkpoint_path is None:
+            return
+        io.save(
+            checkpoint_path, model, step=step, optimizer=optimizer.state_dict(), batches=batches.get_state(),
+            rng_states=rng_states(model), history=history.to_dict(), **metadata,
+        )  # fmt: skip
+        history.save(out / "history.json")
+        last_saved[0] = step
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=steps, initial=start_step, desc=progress_label, unit="step", dynamic_ncols=True)
+    model.train()
+    began = time.perf_counter() - history.seconds
+    running = None
+    try:
+        with deferred_interrupt() as interrupted:
+            for step in range(start_step + 1, steps + 1):
+                optimizer.lr = schedule(step)
+                batch = next(batches)
+                try:
+                    loss = loss_fn(model, batch)
+                    value = loss.item()
+                except NonFiniteCurrentError:  # the weights went NaN/inf: same handling as a NaN loss
+                    value = math.nan
+                if not math.isfinite(value):
+                    kept = "none was saved" if last_saved[0] is None else f"{checkpoint_path} (step {last_saved[0]})"
+                    raise TrainingDiverged(
+                        f"the loss became {value} at step {step}; stopping. The last good checkpoint: {kept}. "
+                        "Try a smaller lr or check the data."
+                    )
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                history.step.append(step)
+                history.train_loss.append(value)
+                history.lr.append(optimizer.lr)
+                running = value if running is None else 0.95 * running + 0.05 * value
+                if validate is not None and (step % val_every == 0 or step == steps):
+                    history.record_validation(step, validate(model))
+                    model.train()
+                history.seconds = time.perf_counter() - began
+                if bar is not None:
+                    postfix = {"loss": f"{running:.4f}"}
+                    for name, values in list(history.val.items())[:2]:
+                        postfix[f"val {name}"] = f"{values[-1]:.4g}"
+                    bar.set_postfix(postfix)
+                    bar.update(1)
+                if step % checkpoint_every == 0 or step == steps:
+                    save(step)
+                if interrupted[0]:
+                    history.interrupted = True
+                    save(step)
+                    where = (
+                        "nothing saved (no out_dir)"
+                        if checkpoint_path is None
+                        else f"checkpoint saved to {checkpoint_path}"
+                    )
+                    raise KeyboardInterrupt(f"interrupted at step {step}; {where}")
+    finally:
+        if bar is not None:
+            bar.close()
+    return history

@@ -179,9 +179,75 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Train the spiking digit classifier and its ANN twin on the bundled digits, evaluate both on the test split."""
+    from minisnn.classification import ClassifierConfig, build, evaluate, fit
+    from minisnn.data import digits
+
+    out = Path(args.out)
+    overrides: dict[str, Any] = {"arch": args.arch}
+    for name in ("num_steps", "encoder", "readout", "hidden"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    if args.arch == "cnn":
+        overrides.setdefault("num_steps", 4)
+        overrides.setdefault("encoder", "direct")
+        overrides["channels"] = (16, 32)
+    config = ClassifierConfig(**overrides)
+    twin_config = ClassifierConfig(**{**config.to_dict(), "spiking": False})
+    batch_size = args.batch_size or (32 if args.arch == "cnn" else 64)
+    train_data, test_data = digits("train", size=config.image_size), digits("test", size=config.image_size)
+    print(
+        f"digits: {len(train_data)} training and {len(test_data)} test images "
+        f"({config.image_size}x{config.image_size}, stratified split, seed 0); {args.arch.upper()}, "
+        f"T = {config.num_steps}, {config.encoder} coding, "
+        f"{config.readout} read-out, {args.steps} steps of batch {batch_size}, Adam lr {args.lr} (cosine)"
+    )
+    runs = [("snn", config)] + ([] if args.no_twin else [("ann", twin_config)])
+    models, seconds = {}, {}
+    for name, cfg in runs:
+        model = build(cfg, rng=args.seed)
+        started = time.perf_counter()
+        try:
+            fit(
+                model, cfg, train_data, args.steps, batch_size=batch_size, lr=args.lr, seed=args.seed,
+                val_data=test_data, val_every=max(1, args.steps // 10), out_dir=out / name, resume=args.resume,
+                progress=not args.no_progress,
+            )  # fmt: skip
+        except KeyboardInterrupt as stop:
+            print(f"\n{stop or 'interrupted'}; continue with the same command and --resume")
+            return 130
+        seconds[name] = time.perf_counter() - started
+        models[name] = model
+    result = evaluate(models["snn"], config, test_data, twin=models.get("ann"), twin_config=twin_config)
+    result["train_seconds"] = {k: round(v, 1) for k, v in seconds.items()}
+    if "ann" in models:
+        result["twin"] = evaluate(models["ann"], twin_config, test_data)
+    result["config"] = config.to_dict()
+    io.write_json(out / "metrics.json", result, indent=2)
+    energy = result["energy"]
+    print()
+    print("| model | test accuracy | train time | spikes per sample | SynOps (ACs) per sample | MACs per sample |")
+    print("|---|---|---|---|---|---|")
+    spikes = " + ".join(f"{v:.0f}" for v in result["spikes_per_sample"])
+    synops = f"{energy['synops_per_sample']:,.0f}"
+    accuracy = f"{100 * result['accuracy']:.2f} %"
+    print(f"| spiking {args.arch.upper()} | {accuracy} | {seconds['snn']:.0f} s | {spikes} | {synops} | — |")
+    if "ann" in models:
+        print(f"| ANN twin | {100 * result['twin_accuracy']:.2f} % | {seconds['ann']:.0f} s | — | — | "
+              f"{energy['ann_macs_per_sample']:,.0f} |")  # fmt: skip
+        c = result["snn_minus_twin"]
+        interval = f"[{100 * c['low']:+.2f}, {100 * c['high']:+.2f}]"
+        print(f"\nSNN − ANN accuracy: {100 * c['estimate']:+.2f} points {interval} "
+              f"(paired bootstrap 95 % CI over the {c['n']} test images; one training seed)")  # fmt: skip
+    print(f"energy (arithmetic only, {energy['source']}): {energy['verdict']}")
+    print(f"wrote {out / 'metrics.json'} and the checkpoints in {out}/snn/" + ("" if args.no_twin else f", {out}/ann/"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m minisnn", description="minisnn: spiking inpainting from scratch")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,demo}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,demo,classify}")
 
     train = commands.add_parser("train", help="train an SC-NN (writes model.npz, history.json, loss.png)")
     train.add_argument("--data", default="samples", help="'samples' (offline sample photos) or a folder / LSDIR root")
@@ -240,6 +306,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-ablation", action="store_true", help="skip the CNN-only ablation")
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=cmd_demo)
+
+    from minisnn.classification.model import ARCHITECTURES, ENCODERS, READOUTS
+
+    classify = commands.add_parser(
+        "classify", help="train + evaluate a spiking digit classifier and its ANN twin (8x8 digits, offline)"
+    )
+    classify.add_argument("--arch", choices=ARCHITECTURES, default="mlp", help="mlp (64-128-10) or cnn (16x16 input)")
+    classify.add_argument("--steps", type=int, default=1500, help="training steps per network (default 1500)")
+    classify.add_argument("--num-steps", type=int, default=None, help="time steps T (default: mlp 25, cnn 4)")
+    classify.add_argument("--encoder", choices=ENCODERS, default=None, help="default: mlp rate, cnn direct")
+    classify.add_argument("--readout", choices=READOUTS, default=None, help="spike counts (default) or membrane")
+    classify.add_argument("--hidden", type=int, default=None, help="MLP hidden width (default 128)")
+    classify.add_argument("--batch-size", type=int, default=None, help="default: mlp 64, cnn 32")
+    classify.add_argument("--lr", type=float, default=5e-3, help="Adam learning rate, cosine schedule (default 5e-3)")
+    classify.add_argument("--seed", type=int, default=0)
+    classify.add_argument("--out", default="runs/classify")
+    classify.add_argument("--resume", action="store_true", help="continue from OUT/snn and OUT/ann")
+    classify.add_argument("--no-twin", action="store_true", help="skip the ANN twin")
+    classify.add_argument("--no-progress", action="store_true")
+    classify.set_defaults(func=cmd_classify)
     return parser
 
 

@@ -3,6 +3,8 @@
 * :func:`rate` — Bernoulli rate coding: at every step a neuron fires with probability p = f(x)·dt, where the
   rate f(x) = f_min + x·(f_max − f_min) Hz (the seed paper uses 100–200 Hz). The spike count over T steps is
   Binomial(T, p), so the mean rate over the train estimates f(x) with std √(p(1 − p)/T)·1000/dt Hz.
+* :func:`direct` — direct current injection: the analog intensities themselves, the same at every step
+  (x repeated T times; the first layer's neurons turn them into spikes).
 * :func:`latency` — time-to-first-spike coding: brighter fires earlier, one spike per neuron at most.
   "linear": step = round((1 − x)·(T − 1)); "rc": the time an RC neuron charged by x takes to reach the
   threshold, t = τ·ln(x / (x − threshold)) steps (the LIF time to first spike of :mod:`minisnn.neuron` with
@@ -97,3 +99,13 @@ def latency(x: Any, num_steps: int, method: str = "linear", tau: float = 1.0, th
     index = np.nonzero(fires)
     spikes[(step[index].astype(np.int64), *index)] = 1
     return spikes
+
+
+def direct(x: Any, num_steps: int) -> np.ndarray:
+    """Direct (analog) coding: x repeated at every step, (T, *x.shape) in x's dtype -- a constant input current.
+
+    Not a spike train: the first spiking layer encodes it. A read-only broadcast view, so it costs no memory.
+    """
+    x = _intensities(x)
+    num_steps = _num_steps(num_steps)
+    return np.broadcast_to(x, (num_steps, *x.shape))

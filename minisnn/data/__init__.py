@@ -8,7 +8,9 @@ import scikit-image (only :func:`sample_photos` needs it, on first load).
 
 from .batches import Batch, InpaintingBatches, make_inputs, validation_set
 from .crops import CropSampler, pad_to_size, random_crop, validation_crops
+from .digits import Digits, digits
 from .images import CorruptImageError, image_size, read_image, save_image, to_uint8
+from .labelled import LabelledBatches
 from .lsdir import LSDIR, LSDIR_HELP, looks_like_lsdir
 from .masks import (
     BOX_HOLE_RANGE,
@@ -31,6 +33,8 @@ __all__ = [
     "Batch",
     "CorruptImageError",
     "CropSampler",
+    "Digits",
+    "LabelledBatches",
     "FREEFORM_HOLE_RANGE",
     "FileImages",
     "FolderImages",
@@ -45,6 +49,7 @@ __all__ = [
     "SAMPLE_VAL",
     "SamplePhotos",
     "box_mask",
+    "digits",
     "freeform_mask",
     "hole_fraction",
     "image_size",

@@ -11,6 +11,7 @@ from minisnn.nn.layers import (
     ReLU,
     Sequential,
     Sigmoid,
+    TimeDistributed,
 )
 from minisnn.nn.lif import DEFAULT_NEURON, LIF, LIFOutput, NonFiniteCurrentError, Spiking, SpikingOutput, Synaptic
 from minisnn.nn.module import Module, Parameter, StateDictError
@@ -37,5 +38,6 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "StateDictError",
+    "TimeDistributed",
     "init",
 ]

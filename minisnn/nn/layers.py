@@ -237,3 +237,31 @@ class Sequential(Module):
         for module in self:
             x = module(x)
         return x
+
+
+class TimeDistributed(Module):
+    """Apply a per-sample layer at every time step of a time-major input, by folding T into the batch:
+
+        (T, N, *shape) → reshape (T·N, *shape) → module → (T·N, *out) → reshape (T, N, *out)
+
+    One batched call instead of T (like SpikingJelly's ``SeqToANNContainer`` and Keras's ``TimeDistributed``).
+    Use it for layers that expect a batch axis first -- ``Conv2d``, pooling, ``Flatten`` -- in a spiking
+    network on (T, N, C, H, W); ``Linear`` needs no wrapper (it works on any leading axes)::
+
+        nn.Sequential(nn.TimeDistributed(nn.Conv2d(1, 8, 3, padding=1)), nn.LIF(),
+                      nn.TimeDistributed(nn.AvgPool2d(2)), nn.TimeDistributed(nn.Flatten()), nn.Linear(8 * 8 * 8, 10))
+    """
+
+    def __init__(self, module: Module):
+        if not isinstance(module, Module):
+            raise TypeError(f"TimeDistributed: module must be a Module, got {type(module).__name__}")
+        self.module = module
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.as_tensor(x, "x")
+        if x.ndim < 2:
+            name = type(self.module).__name__
+            raise ValueError(f"TimeDistributed({name}): expected (T, N, ...), got shape {x.shape}")
+        t, n = x.shape[:2]
+        out = self.module(x.reshape(t * n, *x.shape[2:]))
+        return out.reshape(t, n, *out.shape[1:])

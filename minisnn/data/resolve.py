@@ -19,17 +19,20 @@ def open_images(spec: str | os.PathLike, split: str = "train", max_images: int |
         spec: ``"samples"`` → :func:`~minisnn.data.sample_photos` (offline, fixed split by photo);
             a folder that looks like LSDIR (holds ``HR/train``, ``HR/val``, ``val1/HR/val`` or
             ``train.json``) → :class:`~minisnn.data.LSDIR`; any other folder →
-            :class:`~minisnn.data.FolderImages` with a deterministic by-image split (positions
-            ``0, 10, 20, ...`` of the sorted listing are ``"val"``, the rest ``"train"``).
-        split: ``"train"`` or ``"val"``; ``"all"`` is accepted for sample photos and plain folders.
+            :class:`~minisnn.data.FolderImages` with a deterministic by-image split of the sorted listing
+            (:func:`~minisnn.data.sources.split_of`: 10 % "val", 10 % "test", 80 % "train").
+        split: ``"train"``, ``"val"``, ``"test"`` (plain folders only) or ``"all"`` (sample photos and plain
+            folders).
         max_images: keep only the first ``max_images`` images of the split.
 
     Raises:
         FileNotFoundError: ``spec`` is neither ``"samples"`` nor an existing folder, or has no images.
         ValueError: an unknown split, or ``"all"`` for LSDIR (whose splits are separate folders).
     """
-    check_split(split, ("train", "val", "all"))
+    check_split(split, ("train", "val", "test", "all"))
     if isinstance(spec, str) and spec == "samples":
+        if split == "test":
+            raise ValueError("split='test' exists for plain folders only; the sample photos have 'train' and 'val'")
         return sample_photos(split, max_images=max_images)
     if not isinstance(spec, str | os.PathLike):
         raise TypeError(f"data spec must be 'samples' or a folder path, got {type(spec).__name__}")
@@ -40,7 +43,7 @@ def open_images(spec: str | os.PathLike, split: str = "train", max_images: int |
             f"sample photos, a folder of images, or an LSDIR folder. {LSDIR_HELP}"
         )
     if looks_like_lsdir(path):
-        if split == "all":
-            raise ValueError("split='all' is not available for LSDIR: use split='train' or split='val'")
+        if split in ("all", "test"):
+            raise ValueError(f"split={split!r} is not available for LSDIR: use split='train' or split='val'")
         return LSDIR(path, split=split, max_images=max_images)
     return FolderImages(path, max_images=max_images, split=split)

@@ -183,15 +183,18 @@ def check_split(split: str, allowed: Sequence[str]) -> str:
     return split
 
 
-def split_indices(positions: Iterable[int], split: str) -> Iterator[int]:
-    """Deterministic by-image split of a sorted listing: positions ``0, 10, 20, ...`` are ``"val"``.
+def split_of(position: int) -> str:
+    """The split of the image at ``position`` of a sorted listing: ``"val"`` for positions 0, 10, 20, ...,
+    ``"test"`` for 5, 15, 25, ..., ``"train"`` for the rest (80 %)."""
+    return "val" if position % VAL_EVERY == 0 else "test" if position % VAL_EVERY == VAL_EVERY // 2 else "train"
 
-    ``"train"`` keeps the other positions, ``"all"`` keeps everything. Any folder with at least two
-    images therefore has a non-empty training and validation part (about 10% validation).
-    """
+
+def split_indices(positions: Iterable[int], split: str) -> Iterator[int]:
+    """Deterministic by-image split of a sorted listing (:func:`split_of`): ``"val"`` (every 10th image from
+    the first: for model selection), ``"test"`` (every 10th from the sixth: for the final numbers, never used
+    to choose anything), ``"train"`` (the other 80 %), ``"all"`` (everything)."""
     for i in positions:
-        is_val = i % VAL_EVERY == 0
-        if split == "all" or (split == "val") == is_val:
+        if split == "all" or split_of(i) == split:
             yield i
 
 
@@ -243,8 +246,8 @@ class FolderImages(FileImages):
         root: a folder.
         max_images: keep only the first ``max_images`` images (of the split); the walk stops early.
         extensions: file extensions to accept, case-insensitive, with or without the dot.
-        split: ``"all"`` (default) or a deterministic by-image split of the sorted listing —
-            ``"val"`` holds positions ``0, 10, 20, ...`` (every 10th image), ``"train"`` the rest.
+        split: ``"all"`` (default) or a deterministic by-image split of the sorted listing (:func:`split_of`):
+            ``"val"`` positions 0, 10, 20, ..., ``"test"`` 5, 15, 25, ..., ``"train"`` the rest.
 
     Raises:
         FileNotFoundError: ``root`` is not a folder or holds no image with those extensions.
@@ -259,7 +262,7 @@ class FolderImages(FileImages):
     ) -> None:
         root_path = Path(root)
         max_images = check_max_images(max_images)
-        self.split = check_split(split, ("all", "train", "val"))
+        self.split = check_split(split, ("all", "train", "val", "test"))
         self.extensions = tuple(sorted(_normalise_extensions(extensions)))
         if not root_path.is_dir():
             raise FileNotFoundError(f"FolderImages: root={str(root_path)!r} is not an existing folder")

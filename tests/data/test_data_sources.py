@@ -36,8 +36,10 @@ def test_folder_max_images_and_split(tmp_path, rgb_writer):
     everything = FolderImages(tmp_path).names()
     val = FolderImages(tmp_path, split="val").names()
     train = FolderImages(tmp_path, split="train").names()
+    test = FolderImages(tmp_path, split="test").names()
     assert val == ["img00.png", "img10.png"]  # positions 0, 10, ... of the sorted listing
-    assert len(train) == 10 and not set(train) & set(val) and sorted(train + val) == everything
+    assert test == ["img05.png"]  # positions 5, 15, ...
+    assert len(train) == 9 and not set(train) & set(val) and sorted(train + val + test) == everything
     assert FolderImages(tmp_path, max_images=3).names() == everything[:3]
     assert FolderImages(tmp_path, split="train", max_images=2).names() == ["img01.png", "img02.png"]
 
@@ -51,7 +53,7 @@ def test_folder_errors(tmp_path, rgb_writer):
     with pytest.raises(FileNotFoundError, match="'train' split"):
         FolderImages(tmp_path, split="train")
     with pytest.raises(ValueError, match="split must be one of"):
-        FolderImages(tmp_path, split="test")
+        FolderImages(tmp_path, split="validation")
     with pytest.raises(ValueError, match="max_images"):
         FolderImages(tmp_path, max_images=0)
 

@@ -1,6 +1,6 @@
 """One training loop for every task: Adam steps, validation, checkpoints, exact resume, NaN and Ctrl-C safety.
 
-The loop is the one you would write by hand (tutorial 06 does, before calling this)::
+The loop is the one you would write by hand (tutorial 06, the spiking classifier, does, before calling it)::
 
     for step in range(start + 1, steps + 1):
         optimizer.lr = schedule(step)

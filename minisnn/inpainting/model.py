@@ -34,6 +34,7 @@ from minisnn import io
 from minisnn.inpainting.baselines import harmonic_fill, pde_fill
 from minisnn.neuron import LIFParams, neuron_from_dict
 from minisnn.nn import Conv2d, Module, ReLU, SNNConv2d
+from minisnn.paper import table1
 from minisnn.surrogate import get as get_surrogate
 from minisnn.tensor import Tensor
 
@@ -161,6 +162,20 @@ class SCNN(Module):
         noise std 0.1, ReLU after every layer, the hole given as zeros. The width and T are not stated in the
         paper: 64 and 8 are our reading."""
         return cls(SCNNConfig(width=64, num_steps=8), rng=rng, **overrides)
+
+    @classmethod
+    def table1(cls, rng: np.random.Generator | int | None = None, width: int = 16, **overrides: Any) -> SCNN:
+        """The paper's architecture with its spiking layer built from every row of Table 1
+        (:func:`minisnn.paper.table1`): a current-based synapse (τ_syn = 60 ms) on the τ_m = 40 ms, C = 80 neuron,
+        refractory 1 ms, OU noise (σ = 0.1, τ = 10 ms), T = 100 steps of 1 ms, and the input map that puts the layer
+        into its 100–200 Hz band. The width is not in the paper; 16 keeps a T = 100 layer affordable on a CPU
+        (64 is ``width=64``)."""
+        t1 = table1()
+        config = SCNNConfig(
+            width=width, num_steps=t1.num_steps, neuron=t1.neuron.to_dict(), noise_std=t1.noise.std,
+            noise_tau=t1.noise.tau, input_scale=t1.input_scale, input_offset=t1.input_offset,
+        )  # fmt: skip
+        return cls(config, rng=rng, **overrides)
 
     @classmethod
     def reduced(cls, rng: np.random.Generator | int | None = None, **overrides: Any) -> SCNN:

@@ -1,4 +1,4 @@
-"""Solution to tutorial 07's exercise: hole PSNR by hand, checked against minisnn.inpainting.metrics.psnr."""
+"""Solution to tutorial 08's exercise: hole PSNR by hand, checked against minisnn.inpainting.metrics.psnr."""
 
 import numpy as np
 

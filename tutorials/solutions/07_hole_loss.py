@@ -1,4 +1,4 @@
-"""Solution to tutorial 06's exercise: the hole-weighted MSE with F.mse_loss's weight argument.
+"""Solution to tutorial 07's exercise: the hole-weighted MSE with F.mse_loss's weight argument.
 
 L = Σ m·(ŷ − y)² / (3·Σ m)  =  mean over all N·3·H·W elements of w·(ŷ − y)²  with  w = m / mean(m)
 """

@@ -38,7 +38,7 @@ class LIFParams:
 
     Raises ValueError for non-positive or non-finite R, C or dt, non-finite v_th, v_reset or t_ref,
     t_ref < 0, an unknown reset, or v_reset >= v_th. Warns (RuntimeWarning) when dt >= tau (explicit Euler
-    overshoots: beta_euler <= 0) and, more strongly, when dt >= 2*tau (Euler unstable: |beta_euler| >= 1).
+    overshoots: beta_euler <= 0) and, more strongly, when dt >= 2*tau (Euler unstable: ``|beta_euler| >= 1``).
     """
 
     R: float

@@ -39,9 +39,9 @@ DEFAULT_NEURON = LIFParams(R=1.0, C=5.0, dt=1.0)
 class LIFOutput(NamedTuple):
     """What :class:`LIF` returns.
 
-    spikes: (T, *shape) 0/1 Tensor.  v: (*shape) membrane potential after the last step.
-    refractory: (*shape) int array, steps of refractoriness left (pass back in to continue a simulation).
-    v_trace: (T, *shape) Tensor of V after each step when ``record_v=True``, else None.
+    spikes: ``(T, *shape)`` 0/1 Tensor.  v: ``(*shape)`` membrane potential after the last step.
+    refractory: ``(*shape)`` int array, steps of refractoriness left (pass back in to continue a simulation).
+    v_trace: ``(T, *shape)`` Tensor of V after each step when ``record_v=True``, else None.
     """
 
     spikes: Tensor
@@ -81,7 +81,7 @@ class LIF(Module):
         rng: Generator or seed for the noise.
 
     Call: ``lif(current, v0=None, refractory=None, constant=False, record_v=False) -> LIFOutput``. ``current`` is
-    a time series (T, *shape), or with ``constant=True`` a (*shape) current held for ``num_steps`` steps.
+    a time series ``(T, *shape)``, or with ``constant=True`` a ``(*shape)`` current held for ``num_steps`` steps.
     """
 
     def __init__(
@@ -152,7 +152,7 @@ def lif_unroll(
     Args:
         currents: T Tensors of shape ``shape`` (the same Tensor may repeat for a constant current).
         v0: initial potential (Tensor or number; default 0, the resting potential of dV/dt = (I − V/R)/C).
-        refractory: (*shape) ints, steps of refractoriness left at the start (default none).
+        refractory: ``(*shape)`` ints, steps of refractoriness left at the start (default none).
     """
     dtype = currents[0].dtype
     v: Tensor = v0 if isinstance(v0, Tensor) else Tensor(np.full(shape, 0.0 if v0 is None else v0, dtype))

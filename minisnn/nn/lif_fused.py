@@ -5,13 +5,13 @@ step); it is the readable reference and the test oracle. This fused version runs
 NumPy and keeps only the pre-reset potentials uₙ for backward: the same numbers, faster and leaner (measured
 2–20× for forward + backward depending on the shape; ``benchmarks/bench_train.py``).
 
-Forward, per step n = 1 … T (θ = v_th, v_r = v_reset; the same order as :func:`minisnn.neuron.simulate_lif`):
+Forward, per step n = 1 … T (θ = v_th, v_r = v_reset; the same order as :func:`minisnn.neuron.simulate_lif`)::
 
     uₙ = β·vₙ₋₁ + g·(Iₙ + ξₙ)               (euler_step; β = 1 − dt/τ, g = dt/C; held neurons: uₙ = v_r)
     sₙ = H(uₙ − θ)
     vₙ = uₙ(1 − sₙ) + v_r·sₙ  |  uₙ − sₙ(θ − v_r)  |  uₙ        (reset "zero" | "subtract" | "none")
 
-Backward (BPTT), from n = T down to 1, with ∂sₙ/∂uₙ := σ'(uₙ − θ) (the surrogate) and δvₙ = ∂L/∂vₙ:
+Backward (BPTT), from n = T down to 1, with ∂sₙ/∂uₙ := σ'(uₙ − θ) (the surrogate) and δvₙ = ∂L/∂vₙ::
 
     ∂L/∂uₙ = δvₙ·∂vₙ/∂uₙ + (∂L/∂sₙ + δvₙ·∂vₙ/∂sₙ)·σ'(uₙ − θ)        (0 for held neurons)
         zero:     ∂vₙ/∂uₙ = 1 − sₙ,  ∂vₙ/∂sₙ = v_r − uₙ
@@ -146,9 +146,9 @@ def lif_fused(
     """Run LIF neurons fed by ``current`` for T steps as one op (see the module docstring).
 
     Args:
-        current: (*shape) held for ``num_steps`` steps when ``constant``, else a time series (T, *shape).
+        current: ``(*shape)`` held for ``num_steps`` steps when ``constant``, else a time series ``(T, *shape)``.
         derivative: the surrogate's σ'(x) on ndarrays (e.g. ``surrogate.fast_sigmoid(25).derivative``).
-        output: "rate" → (*shape); "spikes" → (T, *shape); "membrane" → (*shape), V after the last step.
+        output: "rate" → ``(*shape)``; "spikes" → ``(T, *shape)``; "membrane" → ``(*shape)``, V after the last step.
     """
     if output not in OUTPUT_MODES:
         raise ValueError(f"lif_fused: output must be one of {OUTPUT_MODES}, got {output!r}")

@@ -11,7 +11,7 @@ from minisnn.neuron import LIFParams
 from minisnn.nn import LIF, Conv2d, SNNConv2d
 from minisnn.tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is defined (pyproject.toml reads it)
 
 __all__ = [
     "LIF",

@@ -290,6 +290,12 @@ def test_page_renders_in_headless_chromium(browser, site: Site, server: str, nam
     shots = Path(os.environ.get("MINISNN_DOCS_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(shots / f"{name}.png"))
+    if state["images"] and name != "landing":  # and one with the first figure in view
+        browser.execute_script(
+            "const figure = [...document.querySelectorAll('article img')].find(i => i.naturalWidth > 200);"
+            "if (figure) figure.scrollIntoView({behavior: 'instant', block: 'center'});"
+        )
+        browser.save_screenshot(str(shots / f"{name}-figure.png"))
 
     assert title in state["title"] and title in state["h1"], state
     assert state["typeset"] == state["maths"], f"MathJax typeset {state['typeset']} of {state['maths']} equations"

@@ -13,7 +13,7 @@ from minisnn.noise import OUNoise, WhiteNoise
 from minisnn.synaptic import SynapticParams
 from minisnn.tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is defined (pyproject.toml reads it)
 
 __all__ = [
     "LIF",

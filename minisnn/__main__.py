@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from minisnn import io
+from minisnn import __version__, io
 
 MASKS = ("box", "freeform", "mixed")
 
@@ -247,6 +247,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m minisnn", description="minisnn: spiking inpainting from scratch")
+    parser.add_argument("--version", action="version", version=f"minisnn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,demo,classify}")
 
     train = commands.add_parser("train", help="train an SC-NN (writes model.npz, history.json, loss.png)")

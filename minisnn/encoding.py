@@ -1,4 +1,4 @@
-"""Spike encoders: turn intensities x ∈ [0, 1] (e.g. pixel values) into spike trains (T, *x.shape).
+"""Spike encoders: turn intensities x ∈ [0, 1] (e.g. pixel values) into spike trains ``(T, *x.shape)``.
 
 * :func:`rate` — Bernoulli rate coding: at every step a neuron fires with probability p = f(x)·dt, where the
   rate f(x) = f_min + x·(f_max − f_min) Hz (the seed paper uses 100–200 Hz). The spike count over T steps is
@@ -52,7 +52,7 @@ def rate(
         f_min, f_max: rates [Hz] for x = 0 and x = 1; ``f_max=None`` means 1000/dt (then p = x when f_min = 0).
         dt: step [ms].
     Returns:
-        (T, *x.shape) array of 0/1 in x's dtype.
+        ``(T, *x.shape)`` array of 0/1 in x's dtype.
     """
     x = _intensities(x)
     num_steps = _num_steps(num_steps)
@@ -81,7 +81,7 @@ def latency(x: Any, num_steps: int, method: str = "linear", tau: float = 1.0, th
         tau: RC time constant in steps (method "rc").
         threshold: intensities ≤ threshold never fire.
     Returns:
-        (T, *x.shape) array of 0/1 in x's dtype.
+        ``(T, *x.shape)`` array of 0/1 in x's dtype.
     """
     x = _intensities(x)
     num_steps = _num_steps(num_steps)

@@ -82,7 +82,7 @@ def gradcheck(
         inputs: Tensors (those with ``requires_grad=True`` are checked; they must be float64 leaves) or
             ndarrays (treated as constants).
         eps: finite-difference step.
-        atol, rtol: pass when |analytic − numerical| ≤ atol + rtol·|numerical| for every element.
+        atol, rtol: pass when ``|analytic − numerical| ≤ atol + rtol·|numerical|`` for every element.
         max_full_outputs: up to this many output elements, the full Jacobian is compared (one backward per
             output element); above it, ``num_projections`` random projections vᵀJ are compared.
         seed: for the random projection vectors.

@@ -68,7 +68,7 @@ def integrate(
     """Integrate the sub-threshold ODE with constant ``current`` from V(0) = v0 to ``t_end`` [ms].
 
     Step size ``params.dt``; ``t_end`` must be a whole number N of steps. ``current`` and ``v0`` may be arrays
-    (they broadcast to a shape S). Returns ``(t, v)``: t has shape (N+1,), t[k] = k*dt; v has shape (N+1, *S)
+    (they broadcast to a shape S). Returns ``(t, v)``: t has shape (N+1,), t[k] = k*dt; v has shape ``(N+1, *S)``
     with v[0] = v0. The threshold is ignored.
     """
     if method not in STEPPERS:
@@ -95,7 +95,7 @@ def convergence_order(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Global error at ``t_end`` versus step size, and the fitted order of ``method``.
 
-    For each dt, error = |V_N - V(t_end)| with V_N from :func:`integrate` and V(t_end) from the closed form
+    For each dt, error = ``|V_N - V(t_end)|`` with V_N from :func:`integrate` and V(t_end) from the closed form
     R I + (v0 - R I) exp(-t_end/tau) (the error at t_end, not the maximum over the grid). The fitted order
     is the least-squares slope of log(error) against log(dt) (nan if any error is exactly 0).
     Defaults: t_end = tau; dts = tau * ``DEFAULT_H[method]`` (powers of 2, so t_end is a whole number of

@@ -52,7 +52,7 @@ def membrane_trace(result: LIFResult, ax: Any = None, current: Any = None, title
 
 
 def raster(spikes: Any, dt_ms: float = 1.0, ax: Any = None, max_neurons: int = 200, title: str | None = None) -> Any:
-    """Raster plot of a spike train (T, *neurons): a dot per spike, neuron index against time."""
+    """Raster plot of a spike train ``(T, *neurons)``: a dot per spike, neuron index against time."""
     ax = _axes(ax)
     s = np.asarray(getattr(spikes, "data", spikes))
     s = s.reshape(s.shape[0], -1)[:, :max_neurons]

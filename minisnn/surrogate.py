@@ -28,11 +28,11 @@ arctan(α)          (α/2) / (1 + (παx/2)²)                          snnTorch
                    (Fang et al. 2021)                              ``ATan(alpha)`` (both default α = 2)
 sigmoid(k)         k·s(kx)·(1 − s(kx)), s the logistic function    snnTorch ``sigmoid(slope)``;
                                                                    SpikingJelly ``Sigmoid(alpha)``
-triangle(w)        max(0, 1 − |x|/w) / w                           SpikingJelly ``PiecewiseQuadratic``.
+triangle(w)        max(0, 1 − \|x\|/w) / w                         SpikingJelly ``PiecewiseQuadratic``.
                    (Bellec et al. 2018, "pseudo-derivative")       NOT snnTorch's ``triangular``, whose backward
                                                                    is a sign-flipping constant: +θ for
                                                                    x < 0, −θ for x ≥ 0
-rectangle(w)       1/w where |x| < w/2, else 0                     "straight-through within a window";
+rectangle(w)       1/w where \|x\| < w/2, else 0                   "straight-through within a window";
                    (Wu et al. 2018, STBP)                          snnTorch ``straight_through_estimator``
                                                                    passes the gradient with no window
 =================  ==============================================  =====================================
@@ -156,7 +156,7 @@ def sigmoid(slope: float = 25.0) -> Surrogate:
 
 
 def triangle(width: float = 1.0) -> Surrogate:
-    """σ'(x) = max(0, 1 − |x|/w) / w (unit area), the derivative of a piecewise-quadratic step."""
+    """``σ'(x) = max(0, 1 − |x|/w) / w`` (unit area), the derivative of a piecewise-quadratic step."""
     w = _positive("width", width)
 
     def primitive(x: np.ndarray) -> np.ndarray:
@@ -173,7 +173,7 @@ def triangle(width: float = 1.0) -> Surrogate:
 
 
 def rectangle(width: float = 1.0) -> Surrogate:
-    """σ'(x) = 1/w for |x| < w/2, else 0 (straight-through within a window), the derivative of a linear ramp."""
+    """``σ'(x) = 1/w for |x| < w/2, else 0`` (straight-through within a window), the derivative of a linear ramp."""
     w = _positive("width", width)
     return Surrogate(
         "rectangle",

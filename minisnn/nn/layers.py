@@ -62,7 +62,7 @@ class Conv2d(Module):
     """2-D convolution layer: y = conv2d(x, weight) + bias, on NCHW input.
 
     Args:
-        in_channels (C), out_channels (O), kernel_size (k or (kh, kw)), stride, padding, dilation: as in PyTorch.
+        in_channels, out_channels, kernel_size, stride, padding, dilation: as in PyTorch (C, O, kh, kw below).
         bias: learn a per-output-channel bias.
         rng: Generator or seed for the initialisation (PyTorch's default: Kaiming-uniform with a = √5,
             i.e. weights and bias ~ U(−1/√fan_in, 1/√fan_in), fan_in = C·kh·kw).

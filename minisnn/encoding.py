@@ -102,7 +102,7 @@ def latency(x: Any, num_steps: int, method: str = "linear", tau: float = 1.0, th
 
 
 def direct(x: Any, num_steps: int) -> np.ndarray:
-    """Direct (analog) coding: x repeated at every step, (T, *x.shape) in x's dtype -- a constant input current.
+    """Direct (analog) coding: x repeated at every step, ``(T, *x.shape)`` in x's dtype -- a constant input current.
 
     Not a spike train: the first spiking layer encodes it. A read-only broadcast view, so it costs no memory.
     """

@@ -11,7 +11,7 @@ threshold and I in units of V/R.
 **One step, written once.** :meth:`LIFParams.step` is the only place the order of a time step is written
 (integrate → refractoriness → spike → reset → refractory counters). It runs on ndarrays (the simulator
 :func:`simulate`), on autodiff Tensors (the unrolled ``nn.LIF`` layer, which passes Tensor versions of the few
-array operations it needs, :class:`ArrayOps`) and inside the fused BPTT op of :mod:`minisnn.nn.spiking_fused`.
+array operations it needs, :class:`ArrayOps`) and inside the fused BPTT op of :mod:`minisnn.nn.lif_fused`.
 The current-based synapse (:class:`~minisnn.synaptic.SynapticParams`) is a subclass that only changes the
 integration; the threshold, refractoriness and reset are the shared :func:`fire_and_reset`.
 
@@ -67,7 +67,7 @@ class LIFParams:
     non-positive or non-finite R, C or dt, a non-finite v_reset or t_ref, a v_th that is NaN, t_ref < 0,
     an unknown reset/refractory/method, v_reset >= v_th, or dt/tau too small or too large to represent.
     Warns (RuntimeWarning) when dt >= tau with Euler (it overshoots: beta_euler <= 0) and, more strongly,
-    when dt >= 2*tau (Euler unstable: |beta_euler| >= 1).
+    when dt >= 2*tau (Euler unstable: ``|beta_euler| >= 1``).
     """
 
     R: float
@@ -209,8 +209,8 @@ class LIFParams:
 
         1. integrate: u = decay·V + gain·(I + ξ)  (Euler: decay = 1 - dt/tau, gain = dt/C; exact: exp(-dt/tau),
            R(1 - exp(-dt/tau))), ξ an optional noise current (:mod:`minisnn.noise`);
-        2-5. :func:`fire_and_reset`: refractory neurons are clamped or frozen, spike S = H(u - v_th) (none while
-           refractory), reset, refractory counters.
+        2. to 5. :func:`fire_and_reset`: refractory neurons are clamped or frozen, spike S = H(u - v_th) (none
+           while refractory), reset, refractory counters.
 
         Args:
             state: :class:`LIFState` (V and the refractory counters).

@@ -2,7 +2,7 @@
 
 A noise current ξ(t) enters the membrane equation, C dV/dt = I - V/R + ξ(t). Two processes:
 
-* :class:`WhiteNoise` -- Gaussian white noise of intensity σ, ⟨ξ(t)ξ(t')⟩ = σ² δ(t - t'). The LIF membrane is
+* :class:`WhiteNoise` -- Gaussian white noise of intensity σ, ``⟨ξ(t)ξ(t')⟩ = σ² δ(t - t')``. The LIF membrane is
   then the stochastic differential equation (an Ornstein-Uhlenbeck process for V)
 
       C dV = (I - V/R) dt + σ dW,
@@ -73,7 +73,7 @@ class OUNoise:
     """Ornstein-Uhlenbeck current noise: stationary std ``std`` = σ [current], correlation time ``tau`` [ms].
 
     Exact update per step: ξ' = ξ·a + σ√(1 - a²)·ε, a = exp(-dt/τ_n); ξ(0) ~ N(0, σ²). Its autocorrelation
-    is σ²·exp(-|t - t'|/τ_n), whatever dt is.
+    is ``σ²·exp(-|t - t'|/τ_n)``, whatever dt is.
     """
 
     std: float
@@ -119,12 +119,16 @@ def make_noise(std: float, tau: float | None = None) -> Noise | None:
 def stationary_variance(params: LIFParams, noise: Noise, discrete: bool = True) -> float:
     """Variance of V below threshold (no input, no threshold) driven by ``noise`` alone.
 
-    Continuous time (``discrete=False``), with tau = R C:
+    Continuous time (``discrete=False``), with tau = R C::
+
         white: Var(V) = (σ/C)²·tau/2;     OU: Var(V) = (R σ)²·τ_n/(tau + τ_n).
+
     Discrete time (the Euler step V' = beta V + g ξ, g = dt/C, beta = 1 - dt/tau, which is what the
-    simulation computes; for method="exact" beta and g are the exact step's):
+    simulation computes; for method="exact" beta and g are the exact step's)::
+
         white: Var(V) = g² (σ²/dt) / (1 - beta²);
         OU:    Var(V) = (g² σ² + 2 a beta g c) / (1 - beta²),  c = Cov(V, ξ) = g σ² / (1 - a beta), a = exp(-dt/τ_n).
+
     Both tend to the continuous values as dt -> 0. The noise enters the membrane directly, so a
     :class:`~minisnn.synaptic.SynapticParams` neuron has the same variance.
     """

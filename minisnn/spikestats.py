@@ -1,6 +1,6 @@
 """Spike statistics: firing rates, silent neurons, synaptic operations (for energy estimates).
 
-Conventions: ``spikes`` is a 0/1 array (T, *neurons), time first, as :class:`~minisnn.nn.SNNConv2d` records
+Conventions: ``spikes`` is a 0/1 array ``(T, *neurons)``, time first, as :class:`~minisnn.nn.SNNConv2d` records
 in ``last_spikes`` (T, N, O, H', W'). A *neuron* is one position of the non-time axes.
 
 Energy: in a spiking network, a spike arriving at a synapse costs one accumulate (AC) instead of a
@@ -23,7 +23,7 @@ ENERGY_PER_MAC_PJ = 4.6
 def _spikes(spikes: Any) -> np.ndarray:
     array = np.asarray(getattr(spikes, "data", spikes))
     if array.ndim < 2:
-        raise ValueError(f"spikes must have shape (T, *neurons), got {array.shape}")
+        raise ValueError(f"spikes must have shape ``(T, *neurons)``, got {array.shape}")
     return array
 
 

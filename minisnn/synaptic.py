@@ -98,7 +98,7 @@ class SynapticParams(LIFParams):
 
         1. integrate, from the values at the start of the step: u = beta·V + p·(I_s) + q·I (+ gain·ξ),
            I_s' = alpha·I_s + b·I (:meth:`coefficients`);
-        2-5. :func:`~minisnn.neuron.fire_and_reset` on u (threshold, refractoriness, reset, counters).
+        2. to 5. :func:`~minisnn.neuron.fire_and_reset` on u (threshold, refractoriness, reset, counters).
 
         Returns (new state, spikes, u = V before the reset), like :meth:`LIFParams.step`.
         """

@@ -57,7 +57,7 @@ def predict_logits(
     model: nn.Module, config: ClassifierConfig, images: np.ndarray, seed: int = 1234, chunk: int = 256
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Logits (N, 10) in evaluation mode, and for a spiking net the spikes of each LIF layer summed over T per
-    sample ((N, *neurons) arrays, for statistics). The rate encoder draws from ``seed``: the same seed, the same
+    sample (``(N, *neurons)`` arrays, for statistics). The rate encoder draws from ``seed``: the same seed, the same
     numbers."""
     was_training = model.training
     model.eval()

@@ -19,7 +19,7 @@ class Linear(Module):
     """Fully connected layer: y = x Wᵀ + b over the last axis of x.
 
     Args:
-        in_features (F_in), out_features (F_out): as in PyTorch.
+        in_features, out_features: the sizes F_in and F_out, as in PyTorch.
         bias: learn a per-output bias.
         rng: Generator or seed for the initialisation (PyTorch's default: Kaiming-uniform with a = √5,
             i.e. weight and bias ~ U(−1/√F_in, 1/√F_in)).
@@ -144,7 +144,8 @@ class AvgPool2d(_Pool2d):
     """Mean over kh×kw windows, NCHW: (N, C, H, W) → (N, C, H', W'); see :func:`minisnn.functional.avg_pool2d`.
 
     Args:
-        kernel_size, stride (default: the kernel size), padding (≤ half the kernel): an int or an (h, w) pair.
+        kernel_size, stride, padding: an int or an (h, w) pair; stride defaults to the kernel size, padding is at
+            most half the kernel.
     """
 
     def forward(self, x: Tensor) -> Tensor:
@@ -155,7 +156,8 @@ class MaxPool2d(_Pool2d):
     """Maximum over kh×kw windows, NCHW: (N, C, H, W) → (N, C, H', W'); see :func:`minisnn.functional.max_pool2d`.
 
     Args:
-        kernel_size, stride (default: the kernel size), padding (≤ half the kernel): an int or an (h, w) pair.
+        kernel_size, stride, padding: an int or an (h, w) pair; stride defaults to the kernel size, padding is at
+            most half the kernel.
     """
 
     def forward(self, x: Tensor) -> Tensor:
@@ -242,7 +244,7 @@ class Sequential(Module):
 class TimeDistributed(Module):
     """Apply a per-sample layer at every time step of a time-major input, by folding T into the batch:
 
-        (T, N, *shape) → reshape (T·N, *shape) → module → (T·N, *out) → reshape (T, N, *out)
+        (T, N, *shape) → reshape ``(T·N, *shape)`` → module → ``(T·N, *out)`` → reshape (T, N, *out)
 
     One batched call instead of T (like SpikingJelly's ``SeqToANNContainer`` and Keras's ``TimeDistributed``).
     Use it for layers that expect a batch axis first -- ``Conv2d``, pooling, ``Flatten`` -- in a spiking

@@ -1,13 +1,13 @@
 """Spiking layers on time-major Tensors: ``LIF``, ``Synaptic`` and their common base ``Spiking``.
 
-A spiking layer takes a current (T, *shape) — one value per time step, e.g. the output of ``nn.Linear`` applied
+A spiking layer takes a current ``(T, *shape)`` — one value per time step, e.g. the output of ``nn.Linear`` applied
 to an encoded input (T, N, F) — and passes on a Tensor, so it composes in ``Sequential``::
 
     net = nn.Sequential(nn.Linear(64, 128), nn.LIF(), nn.Linear(128, 10), nn.LIF())
     spikes = net(x)            # x (T, N, 64) -> spikes (T, N, 10); spikes.sum().backward() runs BPTT
 
-What it passes on is its ``output``: ``"spikes"`` (T, *shape) 0/1, ``"rate"`` (*shape) spikes per step averaged
-over T, or ``"membrane"`` (T, *shape) V after each step (with ``LIFParams(v_th=math.inf)`` a non-spiking
+What it passes on is its ``output``: ``"spikes"`` ``(T, *shape)`` 0/1, ``"rate"`` ``(*shape)`` spikes per step averaged
+over T, or ``"membrane"`` ``(T, *shape)`` V after each step (with ``LIFParams(v_th=math.inf)`` a non-spiking
 leaky integrator, the usual read-out layer). The full state stays reachable for teaching: after a forward,
 ``layer.state`` holds the final state (V, refractory counters, and I_s for a synaptic neuron, as ndarrays);
 ``layer.run(current, state=None)`` returns everything as a :class:`SpikingOutput` (spikes, final V, counters,
@@ -50,8 +50,8 @@ OUTPUTS = ("spikes", "rate", "membrane")
 class SpikingOutput(NamedTuple):
     """What :meth:`Spiking.run` returns.
 
-    spikes: (T, *shape) Tensor.  v: (*shape) Tensor, V after the last step.  refractory: (*shape) int array, steps
-    of refractoriness left.  v_trace: (T, *shape) Tensor of V after each step.  state: the final state
+    spikes: ``(T, *shape)`` Tensor.  v: ``(*shape)`` Tensor, V after the last step.  refractory: ``(*shape)`` int array, steps
+    of refractoriness left.  v_trace: ``(T, *shape)`` Tensor of V after each step.  state: the final state
     (:class:`~minisnn.neuron.LIFState` or :class:`~minisnn.synaptic.SynapticState`, Tensors), to pass back in.
     """
 
@@ -160,9 +160,9 @@ class Spiking(Module):
         neuron: the neuron model (:class:`~minisnn.neuron.LIFParams`, :class:`~minisnn.synaptic.SynapticParams`).
         surrogate: the spike function, e.g. ``surrogate.fast_sigmoid(slope=25)`` (any callable Tensor → Tensor
             works with ``fused=False``: gradient checks pass ``surrogate.smooth``).
-        output: "spikes" → (T, *shape); "rate" → (*shape); "membrane" → (T, *shape) V after each step.
-        num_steps: None (the default): the input is a time series (T, *shape). An int T: the input is a constant
-            current (*shape) held for T steps (computed once, its gradient summed over the steps).
+        output: "spikes" → ``(T, *shape)``; "rate" → ``(*shape)``; "membrane" → ``(T, *shape)`` V after each step.
+        num_steps: None (the default): the input is a time series ``(T, *shape)``. An int T: the input is a constant
+            current ``(*shape)`` held for T steps (computed once, its gradient summed over the steps).
         noise_std: intensity σ of the noise current in training mode (0 = none): white noise σ/√dt per step,
             or with ``noise_tau`` an Ornstein–Uhlenbeck current of std σ and correlation time ``noise_tau`` ms.
         detach_reset: treat the spike in the reset as a constant (no gradient through the reset; snnTorch's
@@ -286,7 +286,7 @@ class Spiking(Module):
 
 class LIF(Spiking):
     """Leaky integrate-and-fire neurons, C dV/dt = I − V/R (:class:`~minisnn.neuron.LIFParams`; default
-    :data:`DEFAULT_NEURON`), on time-major input. All arguments as :class:`Spiking`."""
+    :data:`~minisnn.nn.lif.DEFAULT_NEURON`), on time-major input. All arguments as :class:`Spiking`."""
 
 
 class Synaptic(Spiking):

@@ -5,7 +5,7 @@ it is the readable reference and the test oracle. Here the time loop runs in pla
 own ``step`` (so the update order is still written in one place, :mod:`minisnn.neuron`), and keeps only the
 pre-reset potentials uₙ (and which neurons were refractory) for backward: the same numbers, faster and leaner.
 
-Both neuron models are linear below threshold. Per step n = 1 … T (θ = v_th, v_r = v_reset; ``coefficients``):
+Both neuron models are linear below threshold. Per step n = 1 … T (θ = v_th, v_r = v_reset; ``coefficients``)::
 
     uₙ   = β·vₙ₋₁ + p·iₙ₋₁ + q·Iₙ + gain·ξₙ      (LIF: p = 0, q = gain, no iₙ)
     iₙ   = α·iₙ₋₁ + b·Iₙ                          (the synaptic current; it integrates even while refractory)
@@ -14,7 +14,7 @@ Both neuron models are linear below threshold. Per step n = 1 … T (θ = v_th, 
     vₙ   = uₙ(1 − sₙ) + v_r·sₙ  |  uₙ − sₙ(θ − v_r)  |  uₙ        (reset "zero" | "subtract" | "none")
 
 Backward (BPTT), from n = T down to 1, with ∂sₙ/∂uₙ := σ'(uₙ − θ) (the surrogate; 0 for refractory neurons),
-δvₙ = ∂L/∂vₙ and δiₙ = ∂L/∂iₙ arriving from step n + 1:
+δvₙ = ∂L/∂vₙ and δiₙ = ∂L/∂iₙ arriving from step n + 1::
 
     ∂L/∂uₙ = δvₙ·∂vₙ/∂uₙ + (∂L/∂sₙ + δvₙ·∂vₙ/∂sₙ)·σ'(uₙ − θ)
         zero:     ∂vₙ/∂uₙ = 1 − sₙ,  ∂vₙ/∂sₙ = v_r − uₙ
@@ -169,9 +169,9 @@ def spiking_fused(
     """Run neurons fed by ``current`` for T steps as one op (see the module docstring).
 
     Args:
-        current: (*shape) held for ``num_steps`` steps when ``constant``, else a time series (T, *shape).
+        current: ``(*shape)`` held for ``num_steps`` steps when ``constant``, else a time series ``(T, *shape)``.
         derivative: the surrogate's σ'(x) on ndarrays (e.g. ``surrogate.fast_sigmoid(25).derivative``).
-        output: "rate" → (*shape); "spikes" → (T, *shape); "v_final" → (*shape); "v_trace" → (T, *shape).
+        output: "rate" → ``(*shape)``; "spikes" → ``(T, *shape)``; "v_final" → ``(*shape)``; "v_trace" → ``(T, *shape)``.
         noise: a noise process (:mod:`minisnn.noise`) drawn from ``rng``, or None.
     Returns:
         (the output Tensor, the final state as ndarrays).

@@ -1,9 +1,18 @@
-"""Command line: ``python -m minisnn train | evaluate | demo`` (``python -m minisnn <command> --help``)."""
+"""Command line: ``python -m minisnn train | evaluate | demo | classify`` (``python -m minisnn <command> --help``).
+
+Every anticipated user error -- a bad flag value, a missing or unreadable dataset, a checkpoint that is not one, an
+output folder that is a file or read-only, an existing model that a fresh run would replace -- ends the program
+with exit status 2 and one line ``error: ...`` naming the flag, file or field; ``--debug`` shows the traceback
+instead. A run whose loss diverges stops with status 1 and keeps its last good checkpoint; Ctrl-C stops with
+status 130 after saving.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +22,52 @@ import numpy as np
 from minisnn import __version__, io
 
 MASKS = ("box", "freeform", "mixed")
+
+
+class CLIError(Exception):
+    """A user error the command line reports in one line (exit status 2)."""
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite float > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def prepare_out(out: Path, resume: bool, overwrite: bool, model_files: tuple[str, ...] = ("model.npz",)) -> None:
+    """Make sure ``--out`` can take this run: a writable folder, and no trained model that a fresh run (neither
+    ``--resume`` nor ``--overwrite``) would silently replace."""
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} is a file, not a folder; pick another --out")
+    if not resume:
+        existing = [name for name in model_files if (out / name).exists()]
+        if existing and not overwrite:
+            raise CLIError(
+                f"--out {out} already holds a trained model ({out / existing[0]}); continue it with --resume, "
+                "replace it with --overwrite, or pick another --out"
+            )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise CLIError(f"--out {out} cannot be written ({error.strerror or error}); pick another --out") from None
 
 
 def _model_from_args(args: argparse.Namespace) -> Any:
@@ -25,7 +80,12 @@ def _model_from_args(args: argparse.Namespace) -> Any:
         overrides["spiking"] = False
     if args.prefill is not None:
         overrides["prefill"] = args.prefill
-    build = SCNN.paper if args.config == "paper" else SCNN.reduced
+    if args.width is not None:
+        overrides["width"] = args.width
+    if args.residual_init is not None:
+        overrides["residual_init"] = args.residual_init
+    builders = {"paper": SCNN.paper, "reduced": SCNN.reduced, "table1": SCNN.table1}
+    build = builders[args.config]
     return build(rng=args.seed, **overrides)
 
 
@@ -43,6 +103,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from minisnn.inpainting import figures, fit
 
     out = Path(args.out)
+    prepare_out(out, args.resume, args.overwrite)
     train_images = open_images(args.data, "train", max_images=args.max_images)
     val_images = open_images(args.data, "val", max_images=args.max_images)
     val = validation_set(val_images, args.crop, args.val_crops, mask=args.mask, seed=args.seed + 1)
@@ -50,10 +111,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     paper = args.config == "paper"  # the paper's recipe: MSE on the whole image, constant learning rate
     loss = args.loss or ("mse" if paper else "hole_weighted")
     schedule = args.lr_schedule or ("constant" if paper else "cosine")
+    augment = args.augment or ("none" if paper else "flips")
     print(
         f"training {'SC-NN' if model.spiking_layers else 'CNN-only'} ({args.config} config, "
         f"{model.num_parameters():,} parameters, receptive field {model.config.receptive_field} px) "
-        f"on {args.data} ({len(train_images)} training images), {args.crop}x{args.crop} crops, {args.mask} masks"
+        f"on {args.data} ({len(train_images)} training images), {args.crop}x{args.crop} crops, {args.mask} masks, "
+        f"augmentation {augment}, {loss} loss, {schedule} lr {args.lr:g}; "
+        f"validation on {len(val_images)} held-out images"
     )
     try:
         history = fit(
@@ -73,6 +137,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             out_dir=out,
             resume=args.resume,
             progress=not args.no_progress,
+            augment=augment,
         )
     except KeyboardInterrupt as stop:
         print(f"\n{stop or 'interrupted'}; continue with the same command and --resume")
@@ -92,14 +157,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from minisnn.data import open_images, validation_set
     from minisnn.inpainting import SCNN, evaluate, figures, metrics_table
 
-    model = SCNN.from_checkpoint(Path(args.checkpoint))
+    model = SCNN.from_checkpoint(args.checkpoint)
+    ablation = SCNN.from_checkpoint(args.ablation) if args.ablation else None
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    images = open_images(args.data, "val", max_images=args.max_images)
+    prepare_out(out, resume=True, overwrite=True)
+    split = args.split or ("all" if Path(str(args.data)).is_dir() and not _is_lsdir(args.data) else "val")
+    images = open_images(args.data, split, max_images=args.max_images)
     data = validation_set(images, args.crop, args.num_crops, mask=args.mask, seed=args.seed)
     result = evaluate(
-        model, data, data_label=f"{args.data} (val split)", mask_label=args.mask,
-        keep_outputs=len(data.images) if args.save_arrays else 8,
+        model, data, data_label=f"{args.data} ({split} split, {len(images)} images)", mask_label=args.mask,
+        keep_outputs=len(data.images) if args.save_arrays else 8, ablation=ablation, chunk=args.chunk,
     )  # fmt: skip
     outputs = result.pop("outputs")
     io.write_json(out / "metrics.json", result, indent=2)
@@ -117,12 +184,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_lsdir(data: str) -> bool:
+    from minisnn.data import looks_like_lsdir
+
+    return looks_like_lsdir(data)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Train the reduced SC-NN and its CNN-only ablation on the sample photos, evaluate both, print a table."""
     from minisnn.data import sample_photos, validation_set
     from minisnn.inpainting import BASELINES, SCNN, evaluate, figures, fit, metrics_table
 
     out = Path(args.out)
+    for name in ("spiking", "cnn_only"):
+        prepare_out(out / name, resume=False, overwrite=args.overwrite)
     started = time.perf_counter()
     train_images, val_images = sample_photos("train"), sample_photos("val")
     val = validation_set(val_images, 64, args.num_crops, mask="box", seed=args.seed + 1)
@@ -185,6 +260,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from minisnn.data import digits
 
     out = Path(args.out)
+    for name in ("snn", "ann"):
+        prepare_out(out / name, args.resume, args.overwrite)
     overrides: dict[str, Any] = {"arch": args.arch}
     for name in ("num_steps", "encoder", "readout", "hidden"):
         if getattr(args, name) is not None:
@@ -248,23 +325,37 @@ def cmd_classify(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m minisnn", description="minisnn: spiking inpainting from scratch")
     parser.add_argument("--version", action="version", version=f"minisnn {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,demo,classify}")
 
     train = commands.add_parser("train", help="train an SC-NN (writes model.npz, history.json, loss.png)")
     train.add_argument("--data", default="samples", help="'samples' (offline sample photos) or a folder / LSDIR root")
-    train.add_argument("--crop", type=int, default=64, help="crop size in pixels (default 64)")
-    train.add_argument("--batch-size", type=int, default=16)
-    train.add_argument("--steps", type=int, default=600, help="training steps (default 600)")
-    train.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (paper: 1e-3)")
+    train.add_argument("--crop", type=positive_int, default=64, help="crop size in pixels (default 64)")
+    train.add_argument("--batch-size", type=positive_int, default=16)
+    train.add_argument("--steps", type=positive_int, default=600, help="training steps (default 600)")
+    train.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate (paper: 1e-3)")
     train.add_argument("--mask", choices=MASKS, default="box")
-    train.add_argument("--num-steps", type=int, default=None, help="LIF time steps T (default: the config's)")
+    train.add_argument("--num-steps", type=positive_int, default=None, help="LIF time steps T (default: the config's)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="runs/train", help="output folder (default runs/train)")
     train.add_argument("--resume", action="store_true", help="continue from OUT/model.npz")
+    train.add_argument("--overwrite", action="store_true", help="replace a model already in OUT (default: refuse)")
     train.add_argument(
         "--no-spiking", action="store_true", help="CNN-only ablation: Conv2d + ReLU instead of SNNConv2d"
     )
-    train.add_argument("--config", choices=("paper", "reduced"), default="reduced")
+    train.add_argument(
+        "--config", choices=("paper", "reduced", "table1"), default="reduced",
+        help="reduced (default), paper (64 ch., LIFParams.paper()) or table1 (every row of the paper's Table 1)",
+    )  # fmt: skip
+    train.add_argument("--width", type=positive_int, default=None, help="hidden channels (default: the config's)")
+    train.add_argument(
+        "--residual-init", choices=("default", "zero"), default=None,
+        help="the correction's last layer: default init (learns) or zero (starts exactly at the pre-fill)",
+    )  # fmt: skip
+    train.add_argument(
+        "--augment", choices=("none", "flips"), default=None,
+        help="flips and 90-degree rotations of the crops (default: flips; paper: none)",
+    )  # fmt: skip
     train.add_argument(
         "--loss", choices=("mse", "hole_weighted"), default=None, help="default: mse (paper), hole_weighted (reduced)"
     )
@@ -280,28 +371,37 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="what the network sees in the hole: zero (paper) or a classical pre-fill (default: the config's)",
     )
-    train.add_argument("--val-every", type=int, default=50)
-    train.add_argument("--val-crops", type=int, default=100)
-    train.add_argument("--checkpoint-every", type=int, default=100)
-    train.add_argument("--max-images", type=int, default=None, help="use only the first N images of the dataset")
+    train.add_argument("--val-every", type=positive_int, default=50)
+    train.add_argument("--val-crops", type=positive_int, default=100)
+    train.add_argument("--checkpoint-every", type=positive_int, default=100)
+    train.add_argument(
+        "--max-images", type=positive_int, default=None, help="use only the first N images of the dataset"
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(func=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint and the classical baselines")
     evaluate.add_argument("--checkpoint", required=True, help="a model.npz written by train")
-    evaluate.add_argument("--data", default="samples")
-    evaluate.add_argument("--crop", type=int, default=64)
-    evaluate.add_argument("--num-crops", type=int, default=200)
+    evaluate.add_argument("--ablation", default=None, help="a second checkpoint to compare (e.g. the CNN-only one)")
+    evaluate.add_argument("--data", default="samples", help="'samples', an LSDIR root or any folder of images")
+    evaluate.add_argument(
+        "--split", choices=("all", "train", "val", "test"), default=None,
+        help="default: a plain folder whole ('all'); the held-out 'val' split of the samples and of LSDIR",
+    )  # fmt: skip
+    evaluate.add_argument("--crop", type=positive_int, default=64)
+    evaluate.add_argument("--num-crops", type=positive_int, default=200)
     evaluate.add_argument("--mask", choices=MASKS, default="box")
     evaluate.add_argument("--seed", type=int, default=1)
     evaluate.add_argument("--out", default="runs/evaluate")
-    evaluate.add_argument("--max-images", type=int, default=None)
+    evaluate.add_argument("--max-images", type=positive_int, default=None)
+    evaluate.add_argument("--chunk", type=positive_int, default=32, help="crops per chunk (bounds the memory)")
     evaluate.add_argument("--save-arrays", action="store_true", help="also write arrays.npz (images, outputs, masks)")
     evaluate.set_defaults(func=cmd_evaluate)
 
     demo = commands.add_parser("demo", help="train + evaluate the reduced SC-NN and its CNN-only ablation")
-    demo.add_argument("--steps", type=int, default=200, help="training steps per network (default 200)")
-    demo.add_argument("--num-crops", type=int, default=200, help="validation crops (default 200)")
+    demo.add_argument("--steps", type=positive_int, default=200, help="training steps per network (default 200)")
+    demo.add_argument("--num-crops", type=positive_int, default=200, help="validation crops (default 200)")
+    demo.add_argument("--overwrite", action="store_true", help="replace the models of an earlier demo in OUT")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--no-ablation", action="store_true", help="skip the CNN-only ablation")
@@ -314,16 +414,19 @@ def build_parser() -> argparse.ArgumentParser:
         "classify", help="train + evaluate a spiking digit classifier and its ANN twin (8x8 digits, offline)"
     )
     classify.add_argument("--arch", choices=ARCHITECTURES, default="mlp", help="mlp (64-128-10) or cnn (16x16 input)")
-    classify.add_argument("--steps", type=int, default=1500, help="training steps per network (default 1500)")
-    classify.add_argument("--num-steps", type=int, default=None, help="time steps T (default: mlp 25, cnn 4)")
+    classify.add_argument("--steps", type=positive_int, default=1500, help="training steps per network (default 1500)")
+    classify.add_argument("--num-steps", type=positive_int, default=None, help="time steps T (default: mlp 25, cnn 4)")
     classify.add_argument("--encoder", choices=ENCODERS, default=None, help="default: mlp rate, cnn direct")
     classify.add_argument("--readout", choices=READOUTS, default=None, help="spike counts (default) or membrane")
-    classify.add_argument("--hidden", type=int, default=None, help="MLP hidden width (default 128)")
-    classify.add_argument("--batch-size", type=int, default=None, help="default: mlp 64, cnn 32")
-    classify.add_argument("--lr", type=float, default=5e-3, help="Adam learning rate, cosine schedule (default 5e-3)")
+    classify.add_argument("--hidden", type=positive_int, default=None, help="MLP hidden width (default 128)")
+    classify.add_argument("--batch-size", type=positive_int, default=None, help="default: mlp 64, cnn 32")
+    classify.add_argument(
+        "--lr", type=positive_float, default=5e-3, help="Adam learning rate, cosine schedule (default 5e-3)"
+    )
     classify.add_argument("--seed", type=int, default=0)
     classify.add_argument("--out", default="runs/classify")
     classify.add_argument("--resume", action="store_true", help="continue from OUT/snn and OUT/ann")
+    classify.add_argument("--overwrite", action="store_true", help="replace models already in OUT (default: refuse)")
     classify.add_argument("--no-twin", action="store_true", help="skip the ANN twin")
     classify.add_argument("--no-progress", action="store_true")
     classify.set_defaults(func=cmd_classify)
@@ -331,11 +434,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run a command; user errors end with status 2 and one line on stderr (``--debug``: the traceback)."""
+    from minisnn.nn import StateDictError
+    from minisnn.trainer import TrainingDiverged
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, ImportError) as error:
+    except KeyboardInterrupt as stop:
+        if args.debug:
+            raise
+        print(f"\ninterrupted{': ' + str(stop) if str(stop) else ''}", file=sys.stderr)
+        return 130
+    except TrainingDiverged as error:
+        if args.debug:
+            raise
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (CLIError, ValueError, OSError, ImportError, StateDictError) as error:
+        if args.debug:
+            raise
+        message = str(error) if not isinstance(error, OSError) or not error.filename else (
+            f"{error.filename}: {error.strerror or error}"
+        )  # fmt: skip
+        print(f"error: {message}", file=sys.stderr)
         return 2
 
 

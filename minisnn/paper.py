@@ -33,9 +33,9 @@ x = 0 to the current whose mean rate over the T-step window (from rest, synaptic
 it. Alternatives, not used here: the steady-state f-I curve (assumes I_s has settled: the first 100 ms of a
 60 ms synapse have not), a learned threshold, or a normalisation of the currents (batch norm).
 
-Today's other reading, kept and named as such: :meth:`minisnn.neuron.LIFParams.paper` -- the plain LIF neuron of the first
-five rows, no synapse, no noise correlation, T = 8 (the reduced network's neuron is different again, see
-``SCNN.reduced``).
+Today's other reading, kept and named as such: :meth:`minisnn.neuron.LIFParams.paper` -- the plain LIF neuron of
+the first five rows, no synapse, no noise correlation, T = 8 (the reduced network's neuron is different again,
+see ``SCNN.reduced``).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ ENERGY_PER_MAC_PJ = 4.6
 def _spikes(spikes: Any) -> np.ndarray:
     array = np.asarray(getattr(spikes, "data", spikes))
     if array.ndim < 2:
-        raise ValueError(f"spikes must have shape ``(T, *neurons)``, got {array.shape}")
+        raise ValueError(f"spikes must have shape (T, *neurons), got {array.shape}")
     return array
 
 

@@ -186,6 +186,7 @@ def train(
     progress: bool = True,
     metadata: dict[str, Any] | None = None,
     progress_label: str = "training",
+    normalise_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> History:
     """Train ``model`` for ``steps`` steps (see the module docstring).
 
@@ -197,6 +198,8 @@ def train(
         out_dir: where ``model.npz`` (the checkpoint) and ``history.json`` go; None keeps nothing on disk.
         resume: continue from ``out_dir/model.npz`` (same metadata, see :func:`check_resume`).
         metadata: ``{"config": {...}, "settings": {...}, ...}`` saved in the checkpoint's header.
+        normalise_config: applied to the checkpoint's config before comparing it with ``metadata["config"]``
+            (e.g. rebuild it to fill in the defaults of fields added since the checkpoint was written).
 
     Returns:
         The :class:`History`. Raises :class:`TrainingDiverged` on a NaN/inf loss (the last checkpoint is kept)
@@ -218,7 +221,10 @@ def train(
         for key in ("step", "optimizer", "batches", "rng_states", "history"):
             if key not in checkpoint.extra:
                 raise ValueError(f"resume: {checkpoint_path} holds weights only (no {key!r}); it cannot be resumed")
-        check_resume(checkpoint.extra, metadata, steps, int(checkpoint.extra["step"]))
+        saved = dict(checkpoint.extra)
+        if normalise_config is not None and "config" in saved:
+            saved["config"] = normalise_config(saved["config"])
+        check_resume(saved, metadata, steps, int(checkpoint.extra["step"]))
         model.load_state_dict(checkpoint.state_dict)
         optimizer.load_state_dict(checkpoint.extra["optimizer"])
         batches.set_state(checkpoint.extra["batches"])

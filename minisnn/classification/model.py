@@ -99,7 +99,7 @@ def build(config: ClassifierConfig, rng: np.random.Generator | int | None = None
     """The network of ``config`` (see the module docstring), weights seeded by ``rng``."""
     rng = np.random.default_rng(rng)
     c = config
-    surrogate = get_surrogate``(*c.surrogate)``
+    surrogate = get_surrogate(*c.surrogate)
 
     def act() -> nn.Module:
         return nn.LIF(c.neuron, surrogate=surrogate) if c.spiking else nn.ReLU()
@@ -123,7 +123,7 @@ def build(config: ClassifierConfig, rng: np.random.Generator | int | None = None
             layers.append(nn.LIF(c.neuron, surrogate=surrogate, output="spikes"))
         else:
             layers.append(nn.LIF(c.readout_neuron, surrogate=surrogate, output="membrane"))
-    return nn.Sequential``(*layers)``
+    return nn.Sequential(*layers)
 
 
 def encode(images: np.ndarray, config: ClassifierConfig, rng: np.random.Generator | int | None = None) -> np.ndarray:

@@ -170,6 +170,7 @@ def fit(
         model, optimizer, batches, loss_fn, steps, schedule=settings.schedule(), validate=check,
         val_every=val_every, checkpoint_every=checkpoint_every, out_dir=out_dir, resume=resume, progress=progress,
         metadata={"config": model.config.to_dict(), "settings": asdict(settings), "task": "inpainting"},
+        normalise_config=lambda saved: type(model.config).from_dict(saved).to_dict(),
     )  # fmt: skip
     return history
 

@@ -242,9 +242,9 @@ class Sequential(Module):
 
 
 class TimeDistributed(Module):
-    """Apply a per-sample layer at every time step of a time-major input, by folding T into the batch:
+    """Apply a per-sample layer at every time step of a time-major input, by folding T into the batch::
 
-        (T, N, *shape) → reshape ``(T·N, *shape)`` → module → ``(T·N, *out)`` → reshape (T, N, *out)
+        (T, N, *shape) → reshape (T·N, *shape) → module → (T·N, *out) → reshape (T, N, *out)
 
     One batched call instead of T (like SpikingJelly's ``SeqToANNContainer`` and Keras's ``TimeDistributed``).
     Use it for layers that expect a batch axis first -- ``Conv2d``, pooling, ``Flatten`` -- in a spiking

@@ -50,8 +50,8 @@ OUTPUTS = ("spikes", "rate", "membrane")
 class SpikingOutput(NamedTuple):
     """What :meth:`Spiking.run` returns.
 
-    spikes: ``(T, *shape)`` Tensor.  v: ``(*shape)`` Tensor, V after the last step.  refractory: ``(*shape)`` int array, steps
-    of refractoriness left.  v_trace: ``(T, *shape)`` Tensor of V after each step.  state: the final state
+    spikes: ``(T, *shape)`` Tensor.  v: ``(*shape)`` Tensor, V after the last step.  refractory: ``(*shape)`` int
+    array, steps of refractoriness left.  v_trace: ``(T, *shape)`` Tensor of V after each step.  state: the final state
     (:class:`~minisnn.neuron.LIFState` or :class:`~minisnn.synaptic.SynapticState`, Tensors), to pass back in.
     """
 

@@ -171,7 +171,8 @@ def spiking_fused(
     Args:
         current: ``(*shape)`` held for ``num_steps`` steps when ``constant``, else a time series ``(T, *shape)``.
         derivative: the surrogate's σ'(x) on ndarrays (e.g. ``surrogate.fast_sigmoid(25).derivative``).
-        output: "rate" → ``(*shape)``; "spikes" → ``(T, *shape)``; "v_final" → ``(*shape)``; "v_trace" → ``(T, *shape)``.
+        output: "rate" → ``(*shape)``; "spikes" → ``(T, *shape)``; "v_final" → ``(*shape)``;
+            "v_trace" → ``(T, *shape)``.
         noise: a noise process (:mod:`minisnn.noise`) drawn from ``rng``, or None.
     Returns:
         (the output Tensor, the final state as ndarrays).

@@ -39,8 +39,8 @@ class SNNConv2d(Module):
     Args:
         in_channels, out_channels, kernel_size, stride, padding, dilation, bias: as :class:`Conv2d`.
         num_steps: T, time steps per forward for a constant (N, C, H, W) input.
-        neuron: the neuron model (default :data:`~minisnn.nn.lif.DEFAULT_NEURON`; ``LIFParams``, ``SynapticParams``, e.g.
-            the paper's Table 1 neuron ``minisnn.paper.table1().neuron``).
+        neuron: the neuron model (default :data:`~minisnn.nn.lif.DEFAULT_NEURON`; ``LIFParams``,
+            ``SynapticParams``, e.g. the paper's Table 1 neuron ``minisnn.paper.table1().neuron``).
         noise_std: intensity σ of the noise current in training mode: white noise, σ/√dt per step (the paper's
             text: 0.1); with ``noise_tau`` [ms] an Ornstein–Uhlenbeck current of std σ and that correlation time.
         surrogate: spike function with surrogate gradient (default fast sigmoid, slope 25).

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from minisnn import LIFParams, Tensor
+from minisnn import functional as F
 from minisnn.data import make_inputs
 from minisnn.inpainting import REDUCED, SCNN, SCNNConfig, harmonic_fill, pde_fill
 from minisnn.nn import Conv2d, SNNConv2d
@@ -52,11 +53,11 @@ def test_receptive_field_matches_the_dilations():
 
 
 @pytest.mark.parametrize(("prefill", "fill"), [("harmonic", harmonic_fill), ("pde", pde_fill)])
-def test_an_untrained_model_returns_exactly_its_prefill(prefill, fill):
+def test_with_a_zero_residual_init_an_untrained_model_returns_exactly_its_prefill(prefill, fill):
     inputs, images, masks = batch()
-    model = SCNN.reduced(rng=0, prefill=prefill)
+    model = SCNN.reduced(rng=0, prefill=prefill, residual_init="zero")
     np.testing.assert_allclose(model.eval()(Tensor(inputs)).data, fill(inputs[:, :3], masks), atol=1e-6)
-    assert REDUCED.prefill == "pde"
+    assert REDUCED.prefill == "harmonic"
 
 
 def test_paper_configuration_uses_table_1():
@@ -103,3 +104,17 @@ def test_spikes_are_recorded_in_evaluation_mode_only():
     assert layer.last_spikes.shape == (3, 2, 4, 16, 16)
     model.train()
     assert not layer.record_spikes
+
+
+def test_the_default_residual_init_starts_near_the_prefill_and_gets_gradient_everywhere():
+    """The zero init gives the layers before the last no gradient at all (why it never learned)."""
+    inputs, images, masks = batch()
+    for init, expect_gradient in (("default", True), ("zero", False)):
+        model = SCNN.reduced(rng=0, residual_init=init, spiking=False)
+        loss = F.mse_loss(model(Tensor(inputs)), images)
+        loss.backward()
+        first = model.layers[0].weight.grad
+        assert (np.abs(first).sum() > 0) == expect_gradient, init
+    filled = harmonic_fill(inputs[:, :3], masks)
+    model = SCNN.reduced(rng=0)
+    assert np.abs(model.eval()(Tensor(inputs)).data - filled).max() < 0.5  # a small random correction

@@ -187,6 +187,7 @@ def train(
     metadata: dict[str, Any] | None = None,
     progress_label: str = "training",
     normalise_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    best_metric: str | None = None,
 ) -> History:
     """Train ``model`` for ``steps`` steps (see the module docstring).
 
@@ -200,6 +201,8 @@ def train(
         metadata: ``{"config": {...}, "settings": {...}, ...}`` saved in the checkpoint's header.
         normalise_config: applied to the checkpoint's config before comparing it with ``metadata["config"]``
             (e.g. rebuild it to fill in the defaults of fields added since the checkpoint was written).
+        best_metric: a validation metric to maximise: whenever it improves, the weights are also saved to
+            ``out_dir/best.npz`` (weights and metadata only) -- early stopping without stopping.
 
     Returns:
         The :class:`History`. Raises :class:`TrainingDiverged` on a NaN/inf loss (the last checkpoint is kept)
@@ -279,8 +282,13 @@ def train(
                 history.lr.append(optimizer.lr)
                 running = value if running is None else 0.95 * running + 0.05 * value
                 if validate is not None and (step % val_every == 0 or step == steps):
-                    history.record_validation(step, validate(model))
+                    values = validate(model)
+                    history.record_validation(step, values)
                     model.train()
+                    if best_metric is not None and out is not None and best_metric in values:
+                        scores = history.val[best_metric]
+                        if scores[-1] >= max(scores):
+                            io.save(out / "best.npz", model, step=step, val=values, **metadata)
                 history.seconds = time.perf_counter() - began
                 if bar is not None:
                     postfix = {"loss": f"{running:.4f}"}

@@ -115,3 +115,11 @@ def test_schedules_and_argument_errors():
         Schedule("0.1")
     with pytest.raises(ValueError, match="val_every must be a positive int, got val_every=0"):
         run(Noisy(), 3, val_every=0)
+
+
+def test_the_best_validation_weights_are_kept(tmp_path):
+    scores = iter([0.5, 0.9, 0.7])
+    model = Noisy()
+    history = run(model, 3, tmp_path, validate=lambda m: {"score": next(scores)}, val_every=1, best_metric="score")
+    best = io.load(tmp_path / "best.npz")
+    assert best.extra["step"] == 2 and best.extra["val"]["score"] == 0.9 and history.val["score"] == [0.5, 0.9, 0.7]

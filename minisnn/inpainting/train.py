@@ -171,6 +171,7 @@ def fit(
         val_every=val_every, checkpoint_every=checkpoint_every, out_dir=out_dir, resume=resume, progress=progress,
         metadata={"config": model.config.to_dict(), "settings": asdict(settings), "task": "inpainting"},
         normalise_config=lambda saved: type(model.config).from_dict(saved).to_dict(),
+        best_metric="hole_psnr" if val_data is not None else None,
     )  # fmt: skip
     return history
 

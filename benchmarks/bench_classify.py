@@ -64,9 +64,8 @@ def main() -> None:
             r = rows[-1]
             line = f"{100 * r['accuracy']:.2f} %  {r['seconds']:5.1f} s  {r['peak_mb']:.0f} MB"
             print(f"{case:28s} seed {seed}: {line}", flush=True)
-    print(
-        f"\n| model | test accuracy, mean [min, max] over seeds {args.seeds} | target | wall time per run | peak memory |"
-    )
+    seeds = ", ".join(map(str, args.seeds))
+    print(f"\n| model | test accuracy, mean [min, max] over seeds {seeds} | target | wall time per run | peak memory |")
     print("|---|---|---|---|---|")
     for case in CASES:
         runs = [r for r in rows if r["case"] == case]

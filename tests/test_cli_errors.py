@@ -1,0 +1,107 @@
+"""The command line on bad input: every case → exit status 2 (1 for a diverged run) and one line ``error: ...``
+naming the flag, file or field; nothing on disk lost. The table is the record of what was tried."""
+
+import os
+import stat
+
+import numpy as np
+import pytest
+
+from minisnn.__main__ import main
+
+FAST = ["--steps", "1", "--crop", "16", "--batch-size", "2", "--val-crops", "2", "--val-every", "1", "--no-progress",
+        "--num-steps", "2"]  # fmt: skip
+
+
+def run(argv, capsys):
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+@pytest.fixture
+def trained(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), *FAST]) == 0
+    capsys.readouterr()
+    return out
+
+
+def argparse_rejects(argv, fragment, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert fragment in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["train", "--val-every", "0"], "expected a positive integer, got '0'"),
+        (["train", "--checkpoint-every", "-3"], "expected a positive integer"),
+        (["train", "--steps", "ten"], "expected a positive integer, got 'ten'"),
+        (["train", "--lr", "inf"], "expected a positive finite number, got 'inf'"),
+        (["train", "--lr", "nan"], "expected a positive finite number"),
+        (["train", "--lr=-1e-3"], "expected a positive finite number"),
+        (["train", "--mask", "circle"], "invalid choice"),
+        (["evaluate", "--checkpoint", "x", "--num-crops", "0"], "expected a positive integer"),
+        (["classify", "--steps", "0"], "expected a positive integer"),
+    ],
+)
+def test_flag_values_are_checked_before_anything_runs(argv, fragment, capsys):
+    argparse_rejects(argv, fragment, capsys)
+
+
+def test_a_fresh_run_does_not_replace_a_trained_model(trained, capsys):
+    before = (trained / "model.npz").read_bytes()
+    code, err = run(["train", "--out", str(trained), *FAST], capsys)
+    assert code == 2 and err.count("\n") == 0
+    assert "already holds a trained model" in err and "--resume" in err and "--overwrite" in err
+    assert (trained / "model.npz").read_bytes() == before
+    assert main(["train", "--out", str(trained), "--overwrite", *FAST]) == 0
+
+
+def test_out_that_is_a_file_or_read_only(tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    code, err = run(["train", "--out", str(a_file), *FAST], capsys)
+    assert code == 2 and "is a file, not a folder" in err and a_file.read_text() == "keep me"
+    if os.geteuid() == 0:
+        pytest.skip("root can write into read-only folders")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IREAD | stat.S_IEXEC)
+    code, err = run(["train", "--out", str(locked / "run"), *FAST], capsys)
+    assert code == 2 and "cannot be written" in err
+
+
+def test_checkpoint_problems_are_one_line(tmp_path, trained, capsys):
+    npy = tmp_path / "weights.npy"
+    np.save(npy, np.zeros(3))
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"not a zip file at all")
+    for path in (npy, garbage, tmp_path / "missing.npz"):
+        code, err = run(["evaluate", "--checkpoint", str(path), "--out", str(tmp_path / "e"), "--crop", "16",
+                         "--num-crops", "2"], capsys)  # fmt: skip
+        assert code == 2 and err.startswith("error:") and "\n" not in err, err
+        assert path.name in err
+
+
+def test_resume_rules_are_one_line(trained, capsys):
+    code, err = run(["train", "--out", str(trained), "--resume", *FAST], capsys)  # already at its last step
+    assert code == 2 and "already at step 1" in err
+    code, err = run(["train", "--out", str(trained), "--resume", *FAST[:-2], "--num-steps", "3"], capsys)
+    assert code == 2 and "num_steps: checkpoint 2 vs model 3" in err
+
+
+def test_missing_data_and_unknown_split(tmp_path, capsys):
+    code, err = run(["train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), *FAST], capsys)
+    assert code == 2 and "nowhere" in err
+    code, err = run(["evaluate", "--checkpoint", "x.npz", "--data", "samples", "--split", "test", "--out",
+                     str(tmp_path / "e")], capsys)  # fmt: skip
+    assert code == 2 and err.startswith("error:")
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        main(["--debug", "evaluate", "--checkpoint", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "e")])

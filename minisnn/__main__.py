@@ -157,8 +157,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from minisnn.data import open_images, validation_set
     from minisnn.inpainting import SCNN, evaluate, figures, metrics_table
 
-    model = SCNN.from_checkpoint(args.checkpoint)
-    ablation = SCNN.from_checkpoint(args.ablation) if args.ablation else None
+    def load(spec: str) -> SCNN:  # a path, or "pretrained" / "pretrained:cnn_only" for a shipped model
+        if spec == "pretrained" or spec.startswith("pretrained:"):
+            return SCNN.pretrained(spec.partition(":")[2] or "scnn")
+        return SCNN.from_checkpoint(spec)
+
+    model = load(args.checkpoint)
+    ablation = load(args.ablation) if args.ablation else None
     out = Path(args.out)
     prepare_out(out, resume=True, overwrite=True)
     split = args.split or ("all" if Path(str(args.data)).is_dir() and not _is_lsdir(args.data) else "val")
@@ -191,9 +196,11 @@ def _is_lsdir(data: str) -> bool:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Train the reduced SC-NN and its CNN-only ablation on the sample photos, evaluate both, print a table."""
+    """Train the reduced SC-NN and its CNN-only ablation on the sample photos for a few minutes, evaluate them and
+    the shipped pretrained pair on the same held-out crops, print the tables."""
     from minisnn.data import sample_photos, validation_set
     from minisnn.inpainting import BASELINES, SCNN, evaluate, figures, fit, metrics_table
+    from minisnn.inpainting.model import pretrained_path
 
     out = Path(args.out)
     for name in ("spiking", "cnn_only"):
@@ -243,6 +250,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{100 * s['silent_fraction']:.0f}% of neurons silent; energy: {summary['energy']['verdict']}"
         )
     print(summary["summary"])
+    try:
+        pretrained_path("scnn")
+        shipped = True
+    except FileNotFoundError:
+        shipped = False
+        print("\n(the pretrained models are not installed: skipping their evaluation)")
+    if shipped:
+        result = evaluate(
+            SCNN.pretrained("scnn"), val, baselines=tuple(BASELINES), data_label="sample photos (val split)",
+            mask_label="box", ablation=SCNN.pretrained("cnn_only") if not args.no_ablation else None,
+        )  # fmt: skip
+        result.pop("outputs")
+        summary["pretrained"] = result
+        io.write_json(out / "metrics.json", summary, indent=2)
+        print("\nThe shipped pretrained models (SCNN.pretrained(); trained for hours on 155 other photos, see")
+        print("minisnn/inpainting/pretrained/MODEL_CARD.md) on the same crops:\n")
+        print(metrics_table(result))
+        print(result["summary"])
     if _figures_available():
         figures.examples_figure(val, outputs, out / "examples.png")
         for name, history in histories.items():
@@ -381,8 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint and the classical baselines")
-    evaluate.add_argument("--checkpoint", required=True, help="a model.npz written by train")
-    evaluate.add_argument("--ablation", default=None, help="a second checkpoint to compare (e.g. the CNN-only one)")
+    evaluate.add_argument(
+        "--checkpoint", required=True,
+        help="a model.npz written by train, or 'pretrained' (the shipped SC-NN; 'pretrained:cnn_only' its ablation)",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--ablation", default=None, help="a second checkpoint to compare, e.g. pretrained:cnn_only"
+    )
     evaluate.add_argument("--data", default="samples", help="'samples', an LSDIR root or any folder of images")
     evaluate.add_argument(
         "--split", choices=("all", "train", "val", "test"), default=None,

@@ -213,6 +213,16 @@ class SCNN(Module):
         model.load_state_dict(checkpoint.state_dict)
         return model
 
+    @classmethod
+    def pretrained(cls, name: str = "scnn") -> SCNN:
+        """A model shipped with minisnn (package data in ``minisnn/inpainting/pretrained/``; see its
+        ``MODEL_CARD.md`` for the data, the command that trained it and its measured quality):
+
+        * ``"scnn"`` -- the reduced SC-NN trained on 155 natural photos (the spiking network);
+        * ``"cnn_only"`` -- its CNN-only ablation, trained the same way.
+        """
+        return cls.from_checkpoint(pretrained_path(name))
+
     @property
     def spiking_layers(self) -> list[SNNConv2d]:
         return [m for m in self.layers if isinstance(m, SNNConv2d)]
@@ -238,6 +248,19 @@ class SCNN(Module):
 
     def extra_repr(self) -> str:
         return f"receptive_field={self.config.receptive_field}"
+
+
+PRETRAINED = ("scnn", "cnn_only")
+
+
+def pretrained_path(name: str = "scnn") -> Path:
+    """The file of a shipped model (:meth:`SCNN.pretrained`); FileNotFoundError naming it if it is missing."""
+    if name not in PRETRAINED:
+        raise ValueError(f"pretrained: name must be one of {PRETRAINED}, got {name!r}")
+    path = Path(__file__).resolve().parent / "pretrained" / f"{name}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"pretrained model {name!r} is not installed ({path} is missing)")
+    return path
 
 
 def prefill(known: np.ndarray, mask: np.ndarray, kind: str) -> np.ndarray | None:

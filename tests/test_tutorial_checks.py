@@ -1,6 +1,7 @@
 """Every exercise check fails for the placeholder and for plausible wrong answers, and passes for the solution."""
 
 import importlib.util
+import math
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 TUTORIALS = Path(__file__).resolve().parent.parent / "tutorials"
 sys.path.insert(0, str(TUTORIALS))
 checks = pytest.importorskip("checks")
+from minisnn import Function  # noqa: E402
 
 
 def solution(name: str):
@@ -17,6 +19,235 @@ def solution(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def assert_rejected(result, capsys):
+    out = capsys.readouterr().out
+    assert result is False, out
+    assert "correct" not in out, out
+    return out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 01
+class PlaceholderTanh(Function):  # the notebook's placeholder
+    def forward(self, x):
+        return np.zeros_like(x)
+
+    def backward(self, grad):
+        return np.zeros_like(grad)
+
+
+class TanhForgotTheSquare(Function):
+    def forward(self, x):
+        y = np.tanh(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * (1.0 - y)
+
+
+class TanhDerivativeOfX(TanhForgotTheSquare):  # saved y but used it as if it were x: 1 - tanh(y)^2
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * (1.0 - np.tanh(y) ** 2)
+
+
+class TanhFloat64(Function):  # right values, but float32 in -> float64 out
+    def forward(self, x):
+        y = np.tanh(x.astype(np.float64))
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * (1.0 - y * y)
+
+
+class TanhNoSave(Function):  # forgot save_for_backward
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * (1.0 - y * y)
+
+
+@pytest.mark.parametrize("op", [PlaceholderTanh, TanhForgotTheSquare, TanhDerivativeOfX, TanhFloat64, TanhNoSave])
+def test_tanh_check_rejects_wrong_answers(op, capsys):
+    assert_rejected(checks.check_tanh(op), capsys)
+
+
+def test_tanh_check_accepts_the_solution(capsys):
+    assert checks.check_tanh(solution("01_tanh").Tanh)
+    assert "correct ✔" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 02
+def shapes_by(rule):
+    return [tuple(rule(64, k[a], s[a], p[a], d[a]) for a in (0, 1)) for k, s, p, d in checks.SHAPE_LAYERS]
+
+
+@pytest.mark.parametrize(
+    "predicted",
+    [
+        [None] * 7,  # the placeholder
+        shapes_by(lambda h, k, s, p, d: (h + 2 * p - k) // s + 1),  # forgot the dilation
+        shapes_by(lambda h, k, s, p, d: (h + p - d * (k - 1) - 1) // s + 1),  # padding on one side only
+        shapes_by(lambda h, k, s, p, d: -(-(h + 2 * p - d * (k - 1) - 1) // s) + 1),  # ceil instead of floor
+        shapes_by(lambda h, k, s, p, d: (h + 2 * p - d * (k - 1) - 1) // s + 1)[:-1],  # one layer missing
+    ],
+    ids=["placeholder", "no dilation", "one-sided padding", "ceil", "too few"],
+)
+def test_shapes_check_rejects_wrong_answers(predicted, capsys):
+    out = assert_rejected(checks.check_shapes(predicted), capsys)
+    for h, w in shapes_by(lambda h, k, s, p, d: (h + 2 * p - d * (k - 1) - 1) // s + 1):
+        assert f"({h}, {w})" not in out, out  # the right shapes are never printed
+
+
+def test_shapes_check_accepts_the_solution(capsys):
+    assert checks.check_shapes(solution("02_output_shapes").predicted_shapes)
+    assert "correct ✔" in capsys.readouterr().out
+
+
+def im2col_1d_tap_major(x_padded, k, stride, dilation):  # rows (p, c) instead of (c, p)
+    right = solution("02_conv1d_im2col").im2col_1d(x_padded, k, stride, dilation)
+    c = x_padded.shape[1]
+    return right.reshape(c, k, -1).transpose(1, 0, 2).reshape(c * k, -1)
+
+
+def im2col_1d_ignores_dilation(x_padded, k, stride, dilation):
+    return solution("02_conv1d_im2col").im2col_1d(x_padded, k, stride, 1)
+
+
+def conv1d_without_bias(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    return solution("02_conv1d_im2col").conv1d(x, weight, None, stride, padding, dilation)
+
+
+def conv1d_unpadded(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    return solution("02_conv1d_im2col").conv1d(x, weight, bias, stride, 0, dilation)
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("placeholder", lambda *a: None, lambda *a, **k: None),
+        ("tap-major rows", im2col_1d_tap_major, None),
+        ("no dilation", im2col_1d_ignores_dilation, None),
+        ("no bias", None, conv1d_without_bias),
+        ("no padding", None, conv1d_unpadded),
+    ],
+    ids=lambda pair: pair[0],
+)
+def test_conv1d_check_rejects_wrong_answers(pair, capsys):
+    right = solution("02_conv1d_im2col")
+    _, im2col_1d, conv1d = pair
+    assert_rejected(checks.check_conv1d(im2col_1d or right.im2col_1d, conv1d or right.conv1d), capsys)
+
+
+def test_conv1d_check_accepts_the_solution(capsys):
+    right = solution("02_conv1d_im2col")
+    assert checks.check_conv1d(right.im2col_1d, right.conv1d)
+    assert "correct ✔" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 03
+def fitted_rc():
+    t, v, current = checks.mystery_recording()
+    return solution("03_fit_rc").fit_rc(t, v, current)  # (R, C, tau)
+
+
+def test_rc_check_rejects_wrong_answers_without_leaking(capsys):
+    R, C, tau = fitted_rc()
+    t, v, current = checks.mystery_recording()
+    v_inf = v[t >= t[-1] - 100].mean()
+    wrong = {
+        "placeholder": (1.0, 1.0),
+        "C = tau*R instead of tau/R": (R, tau * R),
+        "R = V_inf, forgot to divide by I": (v_inf, tau / v_inf),
+        "R and C swapped": (C, R),
+        "tau read off at 50 % instead of 63 %": (R, 0.69 * tau / R),
+    }
+    for answer in wrong.values():
+        out = assert_rejected(checks.check_rc(*answer), capsys)
+        assert "%" not in out.replace("within 5 %", "").replace("NOT within 5 %", ""), out  # no size of the error
+        for word in ("too high", "too low", "too large", "too small", "+", "off by"):
+            assert word not in out, out  # no direction
+    assert_rejected(checks.check_rc("a", None), capsys)
+    assert_rejected(checks.check_rc(-1.0, 2.0), capsys)
+
+
+def test_rc_check_accepts_the_solution(capsys):
+    R, C, _ = fitted_rc()
+    assert checks.check_rc(R, C)
+    assert "correct ✔" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 04
+SQRT2 = math.sqrt(2.0)
+
+
+def gaussian_variant(derivative_scale=1.0, erf_scale=SQRT2, keep_dtype=True, placeholder=False):
+    import minisnn.surrogate as sg
+
+    erf = np.vectorize(math.erf, otypes=[float])
+
+    def make(s=0.3):
+        def derivative(x):
+            x = np.asarray(x)
+            if placeholder:
+                return np.zeros_like(x)
+            d = derivative_scale * np.exp(-(x**2) / (2 * s**2)) / (s * math.sqrt(2 * math.pi))
+            return d.astype(x.dtype) if keep_dtype else d
+
+        def primitive(x):
+            x = np.asarray(x)
+            if placeholder:
+                return (x >= 0).astype(x.dtype)
+            p = 0.5 * (1.0 + erf(x / (s * erf_scale)))
+            return p.astype(x.dtype) if keep_dtype else p
+
+        return sg.Surrogate("gaussian", s, "test", derivative, primitive)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        gaussian_variant(placeholder=True),
+        gaussian_variant(derivative_scale=0.3 * math.sqrt(2 * math.pi)),  # no normalisation: peak 1
+        gaussian_variant(erf_scale=1.0),  # erf(x/s): sigma' is not its derivative
+        gaussian_variant(keep_dtype=False),  # float32 in, float64 out
+        lambda s: 1 / 0,
+    ],
+    ids=["placeholder", "unnormalised", "erf without sqrt 2", "dtype", "raises"],
+)
+def test_gaussian_check_rejects_wrong_answers(make, capsys):
+    assert_rejected(checks.check_gaussian(make), capsys)
+
+
+def test_gaussian_check_accepts_the_solution(capsys):
+    assert checks.check_gaussian(solution("04_gaussian_surrogate").gaussian)
+    assert "correct ✔" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 05
+@pytest.mark.parametrize(
+    "answer",
+    [(1.0, 1.0), (1.582, 1.0), (2.5, 1.0), (1.977, 0.5), (None, 1.0), (1.0, -1.0)],
+    ids=["placeholder", "forgot the brightness", "too much gain", "R halved", "None", "negative R"],
+)
+def test_rate_check_rejects_wrong_answers(answer, capsys):
+    out = assert_rejected(checks.check_rate_exercise(*answer), capsys)
+    assert "increase" not in out and "decrease" not in out  # no direction
+
+
+def test_rate_check_accepts_the_solution(capsys):
+    module = solution("05_snnconv2d")
+    assert checks.check_rate_exercise(module.w, 1.0) and checks.check_rate_exercise(1.0, module.R)
+    assert "correct ✔" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------------ tutorial 06

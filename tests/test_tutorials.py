@@ -58,3 +58,137 @@ def test_notebook_runs_top_to_bottom_in_fast_mode(path, tmp_path, monkeypatch):
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
     client.execute()  # raises CellExecutionError, with the failing cell and traceback, on any error
+
+
+# ------------------------------------------------------------------------------ prose must not type computed numbers
+NUMBER = re.compile(r"(?<![\w.])([+−-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+−-]?\d+(?:\.\d+)?)(?![\w])(\s*%)?")
+NOT_CHECKED = [
+    re.compile(r"`[^`]*`"),  # inline code: names, calls and their arguments are definitions
+    re.compile(r"\]\([^)]*\)"),  # link targets
+    re.compile(r"\^\{[^}]*\}|\^-?\d+"),  # exponents: 10^{-6}, x^2
+    re.compile(r"\d+(?:\s*[×x]\s*\d+)+"),  # shapes and sizes: 64×64, 3×3
+    re.compile(r"(?i)\b(?:sections?|tutorials?|table|exercises?)\s+[\d.½]+(?:\s*(?:,|and|or|–|-)\s*[\d.½]+)*"),
+    re.compile(r"\d+(?:\s*(?:–|-|to)\s*\d+)?\s*(?:minutes|min)\b"),  # reading times
+    re.compile(r"\b(?:19|20)\d\d\b"),  # years of references
+]
+#: Numbers the prose may state because they are definitions or inputs the reader is given, not results a cell
+#: computes (each notebook's worked examples, constants from the literature, parameters it sets).
+PROSE_NUMBER_ALLOWED = {
+    "01": {"16", "-24", "256"},  # the hand-worked graph of section 1 (L = 16, dL/da = -24); gradcheck's 256 outputs
+    "02": {"24", "12", "18", "64", "27", "-13", "13", "72", "66"},  # pixel indices 0…24, C·kh·kw thresholds and sizes
+    "03": {"1.5", "63", "24"},  # I = 1.5 (input), 1 − 1/e ≈ 63 % (a constant), h⁴/24 (a Taylor coefficient)
+    "04": {"1.4", "12"},  # the BPTT example's current I = 1.4 and T = 12 steps
+    "05": {"16", "10"},  # the next layer Conv2d(4, 16, 3); the exercise's tolerance of 10 %
+    "06": {"43", "16", "75", "25", "64", "128", "0.999", "12", "95", "450", "45", "4.6", "5.1", "11"},  # dataset
+    # facts (43 writers, 16 grey levels, a 75/25 split, 450 test images), the network (64 inputs, 128 hidden, T = 25),
+    # Adam's beta2, a 95 % interval, Horowitz's 45 nm energies 4.6 pJ and their ratio 5.1
+}
+
+
+def _normalise(number: str) -> str:
+    return number.replace("−", "-").replace(",", "").lstrip("+")
+
+
+def _significant_digits(number: str) -> int:
+    digits = _normalise(number).lstrip("-")
+    if "." in digits:
+        return len(digits.replace(".", "").lstrip("0"))
+    return len(digits.lstrip("0").rstrip("0"))
+
+
+def prose_numbers(markdown: str) -> list[tuple[str, bool]]:
+    """The checked numbers of a Markdown cell, (number, followed by %): see test_prose_numbers_come_from_outputs."""
+    text = " ".join(line for line in markdown.splitlines() if not line.lstrip().startswith("#"))  # no headings
+    for pattern in NOT_CHECKED:
+        text = pattern.sub(" ", text)
+    found = []
+    for match in NUMBER.finditer(text):
+        number, percent = _normalise(match.group(1)), bool(match.group(2))
+        if _significant_digits(number) >= 2 or percent:
+            found.append((number, percent))
+    return found
+
+
+def _output_text(cell: dict) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append("".join(output["text"]))
+        elif "text/plain" in output.get("data", {}):
+            parts.append("".join(output["data"]["text/plain"]))
+    return "\n".join(parts)
+
+
+def unbacked_prose_numbers(cells: list[dict], allowed: set[str]) -> list[tuple[int, str]]:
+    """(cell index, number) for every checked prose number not printed by an earlier code cell nor allowed."""
+    printed: set[float] = set()
+    printed_percent: set[float] = set()
+    bad = []
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code":
+            for match in NUMBER.finditer(_output_text(cell).replace("−", "-")):
+                value = float(_normalise(match.group(1)))
+                printed.add(value)
+                if match.group(2):
+                    printed_percent.add(value)
+        elif cell["cell_type"] == "markdown":
+            for number, percent in prose_numbers("".join(cell["source"])):
+                if number in allowed or number.lstrip("-") in allowed:
+                    continue
+                if float(number) not in (printed_percent if percent else printed):
+                    bad.append((index, number + (" %" if percent else "")))
+    return bad
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] in PROSE_NUMBER_ALLOWED], ids=lambda p: p.name)
+def test_prose_numbers_come_from_outputs(path):
+    """Prose must not type numbers that a cell computes: conclusions are printed by the code (f-strings), the Markdown
+    stays qualitative or refers to "the numbers above".
+
+    Checkable rule: every number in a Markdown cell that has at least two significant digits (26, 10.9, 0.975, 2.6;
+    not 1, 0.5, 100), and every percentage (5 %), must equal a number printed by an EARLIER code cell of the committed
+    notebook (its text outputs, compared by value: 125 matches 125.0; a percentage must be printed as one) — or be in
+    the notebook's allow-list of definitions and inputs (:data:`PROSE_NUMBER_ALLOWED`). Not checked: headings, inline
+    code, link targets, exponents, shapes like 64×64, section/tutorial/table numbers, reading times, years.
+
+    It catches prose written on another machine (02: "26 ms … 16–17 ms … 144 MB" beside its own 33 → 25 ms), prose
+    that states a rounded value before the cell that computes it (05: "needs I ≥ 10.9" above a table where I = 10.90
+    gives no spike) and prose that types a measured share (05: "drives only ≈ 5 % of the neurons"). A purely
+    qualitative claim that contradicts the output (03: "the error shrinks in proportion to dt" beside 2.6 % → 0.5 %
+    for a 10× smaller dt) has no number to check: there the rule is that the cell prints the conclusion itself.
+    """
+    notebook = json.loads(path.read_text())
+    bad = unbacked_prose_numbers(notebook["cells"], PROSE_NUMBER_ALLOWED[path.name[:2]])
+    assert not bad, f"{path.name}: numbers in Markdown that no earlier cell printed (cell index, number): {bad}"
+
+
+def _markdown(text: str) -> dict:
+    return {"cell_type": "markdown", "source": text}
+
+
+def _printed(text: str) -> dict:
+    return {"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "name": "stdout", "text": text}]}
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [_printed(" im2col 33.12 57.80\nshifted 25.04 40.11\n"),  # 02 [36]-[38] before the fix
+         _markdown("the forward took about 26 ms with im2col and 16–17 ms with shifted GEMMs, and the peak memory "
+                   "fell from 144 MB to about 50 MB")],
+        [_markdown("So one spike within $T = 8$ steps needs $R I \\cdot 0.18 \\ge 1$, i.e. $I \\ge 10.9$"),  # 05 [26]
+         _printed("paper  neuron: 1 - beta^8 = 0.183 of R*I reached after 8 steps; one spike needs I >= 10.91\n")],
+        [_printed("constant image  |   0.0132 |  13.2 |  94.9% |  1384 |  16384\n"),  # 05 [48]-[51]
+         _markdown("Sparse spikes are cheap: the constant image drives only ≈ 5 % of the neurons")],
+    ],
+    ids=["02 numbers from another machine", "05 rounded before computed", "05 typed percentage"],
+)  # fmt: skip
+def test_prose_number_rule_catches_the_reviewed_defects(cells):
+    assert unbacked_prose_numbers(cells, set())
+
+
+def test_prose_number_rule_accepts_printed_and_defined_numbers():
+    cells = [_printed("rate 125.0 Hz; silent 94.9%\n"),
+             _markdown("a multiple of 125 Hz; 94.9 % silent; `LIFParams(R=0.5, C=80)`; section 6.4; 64×64; "
+                       "about 45 minutes; (Horowitz 2014); 10^{-6}; the rule $dt \\le \\tau/10$")]  # fmt: skip
+    assert not unbacked_prose_numbers(cells, set())

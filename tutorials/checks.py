@@ -1,14 +1,289 @@
 """Self-checks for the tutorials' exercises (imported by the notebooks; tested in tests/test_tutorial_checks.py
 against the placeholders, plausible wrong answers and the solutions in solutions/).
 
-Every check prints "correct ✔" or says what is wrong, and returns True or False.
+Every check prints "correct ✔" or says what is wrong, and returns True or False. A check never prints the answer
+(nor how far off, nor in which direction a number is off): it names what is wrong and points at the method.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+
+from minisnn import GradcheckError, LIFParams, SNNConv2d, Tensor, gradcheck, neuron
+from minisnn import functional as F
+from minisnn.conv import im2col
+
+
+def _report_exception(error: Exception, what: str = "your code") -> bool:
+    hint = " (did forward call self.save_for_backward(...)?)" if "saved_tensors" in str(error) else ""
+    print(f"{what} raised {type(error).__name__}: {error}{hint}")
+    return False
+
+
+# ------------------------------------------------------------------------------------------ tutorial 01
+def check_tanh(op: Any) -> bool:
+    """Exercise 01: ``op`` is a ``minisnn.Function`` subclass computing tanh with its backward."""
+    rng = np.random.default_rng(1)
+    try:
+        x = Tensor(np.linspace(-3.0, 3.0, 13), requires_grad=True)
+        y = op.apply(x)
+        if y.shape != x.shape:
+            print(f"forward should return an array of x's shape {x.shape}, got shape {y.shape}")
+            return False
+        wrong = np.abs(y.data - np.tanh(x.data))
+        if wrong.max() > 1e-12:
+            k = int(np.argmax(wrong))
+            print(f"forward is not tanh yet: at x = {x.data[k]:g} it gives {y.data[k]:.6g}, "
+                  f"tanh(x) = {np.tanh(x.data[k]):.6g}")  # fmt: skip
+            return False
+        y32 = op.apply(Tensor(np.linspace(-1.0, 1.0, 5), dtype=np.float32))
+        if y32.dtype != np.float32:
+            print(f"forward changed the dtype: float32 in, {y32.dtype} out")
+            return False
+        gradcheck(lambda t: op.apply(t), [Tensor(rng.standard_normal((3, 4)), requires_grad=True)])
+    except GradcheckError as error:
+        print("forward is right, but backward is not yet:", error)
+        return False
+    except Exception as error:  # noqa: BLE001 - any other mistake: report it instead of stopping the notebook
+        return _report_exception(error, "your Tanh")
+    print("correct ✔  (forward matches np.tanh, float32 stays float32, gradcheck passed)")
+    return True
+
+
+# ------------------------------------------------------------------------------------------ tutorial 02
+#: Exercise 02 A: (kernel, stride, padding, dilation), each as an (h, w) pair, on a 64×64 input.
+SHAPE_LAYERS = [
+    ((3, 3), (1, 1), (0, 0), (1, 1)),
+    ((3, 3), (2, 2), (1, 1), (1, 1)),
+    ((5, 5), (1, 1), (2, 2), (1, 1)),
+    ((3, 3), (1, 1), (2, 2), (2, 2)),
+    ((3, 7), (2, 1), (0, 3), (1, 1)),
+    ((4, 4), (4, 4), (0, 0), (1, 1)),
+    ((3, 3), (3, 3), (1, 1), (2, 2)),
+]
+
+
+def check_shapes(predicted: Any) -> bool:
+    """Exercise 02 A: one (H', W') pair per layer of :data:`SHAPE_LAYERS`; says which layers are off, not how."""
+    try:
+        predicted = list(predicted)
+        if len(predicted) != len(SHAPE_LAYERS):
+            print(f"give one (H', W') pair per layer: {len(SHAPE_LAYERS)} expected, {len(predicted)} given")
+            return False
+        if all(guess is None for guess in predicted):
+            print("no predictions yet: fill in predicted_shapes")
+            return False
+        wrong = 0
+        for number, ((k, s, p, d), guess) in enumerate(zip(SHAPE_LAYERS, predicted, strict=True), 1):
+            out = F.conv2d(Tensor(np.zeros((1, 1, 64, 64))), Tensor(np.zeros((1, 1) + k)),
+                           stride=s, padding=p, dilation=d)  # fmt: skip
+            true = tuple(out.shape[2:])
+            layer = f"layer {number} (k={k}, s={s}, p={p}, d={d})"
+            if guess is None:
+                wrong += 1
+                print(f"{layer}: no prediction yet")
+            elif len(tuple(guess)) != 2:
+                wrong += 1
+                print(f"{layer}: give a pair (H', W'), got {guess!r}")
+            elif tuple(int(g) for g in guess) != true:
+                wrong += 1
+                off = [name for name, g, t in zip(("H'", "W'"), guess, true, strict=True) if g != t]
+                print(
+                    f"{layer}: {' and '.join(off)} not right yet (work through the formula of section 4 per axis: "
+                    "padding on both sides, the dilated kernel's span, then the floor of the division by the stride)"
+                )
+        if wrong:
+            return False
+    except Exception as error:  # noqa: BLE001
+        return _report_exception(error, "checking your predictions")
+    print("correct ✔  (all output shapes match F.conv2d)")
+    return True
+
+
+#: Exercise 02 B: (N, C, O, L, k, stride, padding, dilation).
+CONV1D_CASES = [
+    (1, 1, 1, 8, 3, 1, 0, 1), (2, 3, 4, 20, 3, 1, 1, 1), (2, 3, 2, 21, 5, 2, 2, 1),
+    (1, 2, 3, 17, 3, 1, 2, 2), (3, 2, 2, 16, 4, 3, 1, 2),
+]  # fmt: skip
+
+
+def check_conv1d(im2col_1d: Callable[..., Any], conv1d: Callable[..., Any]) -> bool:
+    """Exercise 02 B: compare with minisnn (a 1-D convolution is a 2-D one with height 1)."""
+    check_rng = np.random.default_rng(1)
+    try:
+        for n, c, o, length, k, s, p, d in CONV1D_CASES:
+            setting = f"N={n}, C={c}, O={o}, L={length}, k={k}, stride={s}, padding={p}, dilation={d}"
+            x = check_rng.standard_normal((n, c, length))
+            w = check_rng.standard_normal((o, c, k))
+            b = check_rng.standard_normal(o)
+            x_padded = np.pad(x, ((0, 0), (0, 0), (p, p)))
+            expected_cols = im2col(x_padded[:, :, None, :], (1, k), (1, s), (1, d))
+            cols = im2col_1d(x_padded.copy(), k, s, d)
+            if cols is None:
+                print("im2col_1d returns None: fill it in first")
+                return False
+            cols = np.asarray(cols)
+            if cols.shape != expected_cols.shape:
+                print(f"im2col_1d: shape {cols.shape}, expected (C·k, N·L') = {expected_cols.shape} for {setting}")
+                return False
+            if not np.allclose(cols, expected_cols):
+                print(f"im2col_1d: right shape, wrong entries for {setting}; rows must be (c, p) and columns (n, t)")
+                return False
+            expected = F.conv2d(Tensor(x[:, :, None, :]), Tensor(w[:, :, None, :]), Tensor(b),
+                                stride=(1, s), padding=(0, p), dilation=(1, d)).numpy()[:, :, 0, :]  # fmt: skip
+            y = conv1d(x.copy(), w.copy(), b.copy(), stride=s, padding=p, dilation=d)
+            if y is None:
+                print("im2col_1d matches minisnn's im2col; conv1d returns None: fill it in next")
+                return False
+            y = np.asarray(y)
+            if y.shape != expected.shape:
+                print(f"conv1d: shape {y.shape}, expected (N, O, L') = {expected.shape} for {setting}")
+                return False
+            if not np.allclose(y, expected):
+                no_bias = np.allclose(y, expected - b[None, :, None])
+                print(f"conv1d: right shape, wrong values for {setting}"
+                      + (" (the bias is missing)" if no_bias else ""))  # fmt: skip
+                return False
+    except Exception as error:  # noqa: BLE001
+        return _report_exception(error)
+    print(f"correct ✔  (im2col_1d and conv1d match minisnn on all {len(CONV1D_CASES)} cases)")
+    return True
+
+
+# ------------------------------------------------------------------------------------------ tutorial 03
+_MYSTERY_SEED = 7
+
+
+def _mystery_params() -> tuple[LIFParams, np.random.Generator]:
+    rng = np.random.default_rng(_MYSTERY_SEED)
+    return LIFParams(R=rng.uniform(0.5, 2.0), C=rng.uniform(5.0, 15.0), dt=0.5), rng
+
+
+def mystery_recording() -> tuple[np.ndarray, np.ndarray, float]:
+    """Exercise 03: (t [ms], noisy V [a.u.], I) -- 300 ms of a hidden neuron's sub-threshold step response from
+    V(0) = 0 with the constant current I = 0.4, electrode noise of standard deviation 0.005."""
+    hidden, rng = _mystery_params()
+    current = 0.4
+    recording = neuron.simulate_lif(np.full(600, current), hidden, method="exact")  # R*I <= 0.8 < v_th
+    t = np.r_[0.0, recording.t]
+    v = np.r_[0.0, recording.v] + rng.normal(0.0, 0.005, size=t.size)
+    return t, v, current
+
+
+def check_rc(R_est: Any, C_est: Any, tolerance: float = 0.05) -> bool:
+    """Exercise 03: R and C of the mystery neuron within ``tolerance`` (5 %). Says which estimate is outside it
+    and which step of the method to revisit -- never by how much or in which direction."""
+    hidden, _ = _mystery_params()
+    try:
+        R_est, C_est = float(R_est), float(C_est)
+    except (TypeError, ValueError):
+        print(f"R_est and C_est must be numbers, got {R_est!r} and {C_est!r}")
+        return False
+    if not (math.isfinite(R_est) and math.isfinite(C_est) and R_est > 0 and C_est > 0):
+        print(f"R_est and C_est must be positive and finite, got {R_est!r} and {C_est!r}")
+        return False
+    r_ok = abs(R_est / hidden.R - 1) <= tolerance
+    tau_ok = abs(R_est * C_est / hidden.tau - 1) <= tolerance
+    c_ok = abs(C_est / hidden.C - 1) <= tolerance
+    if r_ok and c_ok:
+        print(f"correct ✔  (R and C both within {100 * tolerance:g} % of the hidden neuron's)")
+        return True
+    print(f"not yet: R is {'within' if r_ok else 'NOT within'} {100 * tolerance:g} %, tau = R*C is "
+          f"{'within' if tau_ok else 'NOT within'} {100 * tolerance:g} %.")  # fmt: skip
+    if not r_ok:
+        print("  R: the plateau V_inf is R times the current (average the end of the trace, where V no longer rises).")
+    if not tau_ok:
+        print(
+            "  tau: fit a straight line to ln(V_inf - V) against t, only where V_inf - V is well above the noise; "
+            "the slope is -1/tau."
+        )
+    elif not c_ok:
+        print("  tau is right but C is not: C follows from tau and R (tau = R*C).")
+    return False
+
+
+# ------------------------------------------------------------------------------------------ tutorial 04
+def check_gaussian(make_surrogate: Callable[[float], Any], s: float = 0.3) -> bool:
+    """Exercise 04: ``make_surrogate(s)`` returns a Gaussian :class:`~minisnn.surrogate.Surrogate` of width s."""
+    try:
+        sur = make_surrogate(s)
+        x = np.linspace(-1.5, 1.5, 61)
+        expected = np.exp(-(x**2) / (2 * s**2)) / (s * math.sqrt(2 * math.pi))
+        got = np.asarray(sur.derivative(x.copy()), dtype=np.float64)
+        if got.shape != x.shape:
+            print(f"derivative(x) must have the shape of x {x.shape}, got {got.shape}")
+            return False
+        if not np.allclose(got, expected, rtol=1e-6, atol=1e-9):
+            what = (
+                "its peak height (check the normalisation 1/(s√(2π)))"
+                if np.allclose(got / max(got.max(), 1e-300), expected / expected.max(), rtol=1e-6, atol=1e-9)
+                else "its shape"
+            )
+            print(f"sigma'(x) is not the Gaussian of the formula yet: {what} differs")
+            return False
+        ends = np.asarray(sur.primitive(np.array([-10.0, 0.0, 10.0])), dtype=np.float64)
+        if not np.allclose(ends, [0.0, 0.5, 1.0], atol=1e-6):
+            print(f"sigma should be 0 at -inf, 1/2 at 0 and 1 at +inf; your primitive gives {ends} at x = -10, 0, 10")
+            return False
+        for dtype in (np.float32, np.float64):
+            probe = np.linspace(-1, 1, 5).astype(dtype)
+            if np.asarray(sur.derivative(probe)).dtype != dtype or np.asarray(sur.primitive(probe)).dtype != dtype:
+                print(f"derivative and primitive must keep the dtype: {dtype.__name__} in, {dtype.__name__} out "
+                      "(use .astype(x.dtype))")  # fmt: skip
+                return False
+        points = Tensor(np.linspace(-1.0, 1.0, 9) + 0.013, requires_grad=True, dtype=np.float64)
+        gradcheck(sur.smooth, [points])
+    except GradcheckError:
+        print("gradcheck says derivative is not the derivative of primitive (look at the scale inside erf)")
+        return False
+    except Exception as error:  # noqa: BLE001
+        return _report_exception(error, "your surrogate")
+    print("correct ✔  (sigma' matches the formula, sigma goes 0 → 1/2 → 1, and gradcheck confirms sigma' = dsigma/dx)")
+    return True
+
+
+# ------------------------------------------------------------------------------------------ tutorial 05
+#: Exercise 05: tau [ms], dt [ms], T [steps], patch brightness, target rate [Hz].
+RATE_EXERCISE = {"tau_ms": 5.0, "dt_ms": 1.0, "num_steps": 40, "brightness": 0.8, "target_hz": 200.0}
+
+
+def exercise_rate_hz(w: float, R: float) -> float:
+    """Exercise 05: the rate [Hz] of a 1×1 SNNConv2d (weight w, no bias, LIF with R and C = tau/R, eval mode) that
+    looks at a uniform patch of the exercise's brightness for the exercise's T steps."""
+    e = RATE_EXERCISE
+    cell = LIFParams(R=float(R), C=e["tau_ms"] / float(R), dt=e["dt_ms"])
+    layer = SNNConv2d(1, 1, kernel_size=1, bias=False, num_steps=int(e["num_steps"]), neuron=cell,
+                      output="rate").eval()  # fmt: skip
+    layer.conv.weight.data[...] = float(w)
+    patch = np.full((1, 1, 4, 4), e["brightness"], np.float32)
+    return float(layer(patch).data.mean()) / e["dt_ms"] * 1000
+
+
+def check_rate_exercise(w: Any, R: Any) -> bool:
+    """Exercise 05: the neurons fire at the target rate within 10 %. Prints the rate the layer fires at (what the
+    learner would measure by running it), not the current or the weight that would be right."""
+    target = RATE_EXERCISE["target_hz"]
+    try:
+        hz = exercise_rate_hz(float(w), float(R))
+    except Exception as error:  # noqa: BLE001 - e.g. w = None or R <= 0
+        print(f"could not simulate with w = {w!r}, R = {R!r}: {error}")
+        return False
+    print(f"your layer fires at {hz:.1f} Hz (target {target:g} Hz ± 10 %)")
+    if abs(hz - target) <= 0.1 * target:
+        print("correct ✔")
+        return True
+    if hz == 0:
+        print("no spikes at all: R·I must exceed v_th (the rheobase) by enough to reach the threshold within T steps")
+    else:
+        print(
+            "not yet: work out how many steps one spike may take at the target rate, then the R·I that needs "
+            "exactly that many steps (section 3's geometric series)"
+        )
+    return False
 
 
 # ------------------------------------------------------------------------------------------ tutorial 06

@@ -6,6 +6,9 @@ Run it on its own (``python tutorials/solutions/01_tanh.py``) or from the notebo
 it checks itself and prints "correct ✔".
 """
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from minisnn import Function, GradcheckError, Tensor, gradcheck
@@ -58,4 +61,8 @@ if __name__ == "__main__":
     else:
         raise AssertionError("gradcheck should have caught the wrong backward")
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from checks import check_tanh  # noqa: E402  (tutorials/checks.py, the check the notebook runs)
+
+    assert check_tanh(Tanh)
     print("01_tanh: correct ✔  (forward = np.tanh, dtype kept, gradcheck passed, saturation finite)")

@@ -7,6 +7,9 @@ Run it on its own (``python tutorials/solutions/02_conv1d_im2col.py``) or from t
 (``%run solutions/02_conv1d_im2col.py``); it checks itself against minisnn and prints "correct ✔".
 """
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from minisnn import Tensor
@@ -80,4 +83,8 @@ if __name__ == "__main__":
         assert y.shape == expected.shape, (y.shape, expected.shape)
         assert np.allclose(y, expected) and np.allclose(y, conv1d_loops(x, w, b, s, p, d))
         assert np.allclose(conv1d(x, w, None, s, p, d), expected - b[None, :, None])
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from checks import check_conv1d  # noqa: E402  (tutorials/checks.py, the check the notebook runs)
+
+    assert check_conv1d(im2col_1d, conv1d)
     print(f"02_conv1d_im2col: correct ✔  (im2col_1d and conv1d match minisnn and the loops on {len(cases)} cases)")

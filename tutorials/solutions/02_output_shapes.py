@@ -6,6 +6,9 @@ Run it on its own (``python tutorials/solutions/02_output_shapes.py``) or from t
 (``%run solutions/02_output_shapes.py``); it checks itself against minisnn and prints "correct ✔".
 """
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from minisnn import Tensor
@@ -47,4 +50,9 @@ if __name__ == "__main__":
             Tensor(np.zeros((1, 1, 64, 64))), Tensor(np.zeros((1, 1) + k)), stride=s, padding=p, dilation=d
         ).shape[2:]
         assert guess == by_formula == by_library == tuple(actual), (k, s, p, d, guess, by_formula, by_library, actual)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from checks import SHAPE_LAYERS, check_shapes  # noqa: E402  (tutorials/checks.py, the check the notebook runs)
+
+    assert SHAPE_LAYERS == shape_layers
+    assert check_shapes(predicted_shapes)
     print(f"02_output_shapes: correct ✔  (all {len(shape_layers)} shapes match conv_output_size and F.conv2d)")

@@ -12,6 +12,8 @@ they are given, so the surrogate also works in float32 training.
 """
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -49,8 +51,11 @@ if __name__ == "__main__":
 
     # in use: gradient of the spike count of one LIF neuron (constant I = 1.4, 12 steps) w.r.t. each input step
     current = Tensor(np.full((12, 1), 1.4), requires_grad=True, dtype=np.float64)
-    nn.LIF(params=LIFParams(R=1.0, C=5.0, dt=1.0), surrogate=sur)(current).spikes.sum().backward()
+    nn.LIF(LIFParams(R=1.0, C=5.0, dt=1.0), surrogate=sur)(current).sum().backward()  # (T, 1) spikes
     assert np.all(np.isfinite(current.grad)) and np.all(current.grad > 0)
     print(sur)
     print("dN/dI_n with the Gaussian surrogate:", np.round(current.grad[:, 0], 4))
-    print("correct ✔")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from checks import check_gaussian  # noqa: E402  (tutorials/checks.py, the check the notebook runs)
+
+    assert check_gaussian(gaussian)

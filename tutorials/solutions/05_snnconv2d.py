@@ -7,21 +7,18 @@ no refractory period; it runs T = 40 steps in eval mode (no noise). Goal: 200 Hz
 Run:  python tutorials/solutions/05_snnconv2d.py
 """
 
-import numpy as np
+import sys
+from pathlib import Path
 
-from minisnn import LIFParams, SNNConv2d
+from minisnn import LIFParams
 from minisnn.neuron import current_for_rate
 
-TAU_MS, DT_MS, T_EX, BRIGHTNESS, TARGET_HZ = 5.0, 1.0, 40, 0.8, 200.0
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from checks import RATE_EXERCISE, check_rate_exercise  # noqa: E402  (tutorials/checks.py)
+from checks import exercise_rate_hz as simulated_rate_hz  # noqa: E402
 
-
-def simulated_rate_hz(w: float, R: float) -> float:
-    """Rate [Hz] of the exercise's SNNConv2d with input gain w and resistance R (C = tau/R)."""
-    neuron = LIFParams(R=R, C=TAU_MS / R, dt=DT_MS)
-    layer = SNNConv2d(1, 1, kernel_size=1, bias=False, num_steps=T_EX, neuron=neuron, output="rate").eval()
-    layer.conv.weight.data[...] = w
-    patch = np.full((1, 1, 4, 4), BRIGHTNESS, np.float32)
-    return float(layer(patch).data.mean()) / DT_MS * 1000
+TAU_MS, DT_MS = RATE_EXERCISE["tau_ms"], RATE_EXERCISE["dt_ms"]
+BRIGHTNESS, TARGET_HZ = RATE_EXERCISE["brightness"], RATE_EXERCISE["target_hz"]
 
 
 # (a) Keep R = 1 and choose the input gain w.
@@ -50,4 +47,4 @@ assert abs(hz - TARGET_HZ) <= 0.1 * TARGET_HZ, hz
 # Any choice with R*w*x in [1.488, 1.694) gives exactly 8 spikes in 40 steps = 200 Hz.
 for product in (low + 1e-3, high - 1e-3):
     assert abs(simulated_rate_hz(product / BRIGHTNESS, 1.0) - TARGET_HZ) < 1e-3  # float32 rate
-print("correct ✔")
+assert check_rate_exercise(w, 1.0) and check_rate_exercise(1.0, R)

@@ -49,9 +49,9 @@ def torch_step(spiking: bool, batch: int, crop: int, num_steps: int):
     import torch
 
     from minisnn.inpainting import REDUCED
-    from minisnn.neuron import LIFParams
+    from minisnn.neuron import neuron_from_dict
 
-    neuron = LIFParams(**REDUCED.neuron)
+    neuron = neuron_from_dict(REDUCED.neuron)
     slope = REDUCED.surrogate[1]
 
     class Spike(torch.autograd.Function):

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,9 @@ class CropSampler:
         crop_size: ``int`` (square) or ``(h, w)``.
         rng: seed or Generator; two independent streams are derived from it (image order, crop positions).
         pad_small: reflect-pad images smaller than the crop (:func:`pad_to_size`) instead of skipping them.
+        cache_bytes: keep up to this many bytes of decoded images in memory (least recently used first out),
+            so that an image is decoded once instead of once per crop (a 512 px JPEG takes ~10 ms to decode);
+            0 turns the cache off. The crops are the same either way.
 
     Attributes:
         num_skipped_corrupt: images skipped because they could not be read (corrupt or missing file).
@@ -128,6 +132,7 @@ class CropSampler:
         crop_size: int | tuple[int, int],
         rng: RNG = None,
         pad_small: bool = False,
+        cache_bytes: int = 512 * 2**20,
     ) -> None:
         if not isinstance(source, ImageSource):
             raise TypeError(f"source must be an ImageSource, got {type(source).__name__}")
@@ -147,6 +152,11 @@ class CropSampler:
         self._status: dict[int, int] = {}  # image index -> _OK / _SMALL / _UNREADABLE, filled as images are met
         self._counts = {_OK: 0, _SMALL: 0, _UNREADABLE: 0}
         self._small_sizes: dict[int, tuple[int, int]] = {}
+        if isinstance(cache_bytes, bool) or not isinstance(cache_bytes, int | np.integer) or cache_bytes < 0:
+            raise ValueError(f"cache_bytes must be a non-negative int, got {cache_bytes!r}")
+        self.cache_bytes = int(cache_bytes)
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cached = 0
 
     # ---- state ---------------------------------------------------------------------------------
     @property
@@ -234,13 +244,27 @@ class CropSampler:
                         f"{ih}x{iw} is smaller than crop_size={h}x{w} (pad_small=True would reflect-pad it instead)",
                     )
                     return None
-            image = self.source.load(i)
+            image = self._cache.get(i)
+            if image is None:
+                image = self.source.load(i)
+                self._remember(i, image)
+            else:
+                self._cache.move_to_end(i)
         except (CorruptImageError, FileNotFoundError) as err:
             self._mark_bad(i, _UNREADABLE, str(err))
             return None
         if self._status.get(i) != _OK:
             self._set_status(i, _OK)
         return image
+
+    def _remember(self, i: int, image: np.ndarray) -> None:
+        if image.nbytes > self.cache_bytes:
+            return
+        self._cache[i] = image
+        self._cached += image.nbytes
+        while self._cached > self.cache_bytes:
+            _, old = self._cache.popitem(last=False)
+            self._cached -= old.nbytes
 
     def sample(self) -> np.ndarray:
         """The next crop: float32 ``(3, h, w)``."""
@@ -255,7 +279,8 @@ class CropSampler:
                 continue
             if self.pad_small:
                 image = pad_to_size(image, self.crop_size)
-            return random_crop(image, self.crop_size, self._crop_rng).astype(np.float32, copy=False)
+            crop = random_crop(image, self.crop_size, self._crop_rng)
+            return np.array(crop, dtype=np.float32)  # a copy: the cache keeps the image
 
     def sample_batch(self, n: int) -> np.ndarray:
         """The next ``n`` crops stacked: float32 ``(n, 3, h, w)``."""

@@ -118,3 +118,18 @@ def test_the_default_residual_init_starts_near_the_prefill_and_gets_gradient_eve
     filled = harmonic_fill(inputs[:, :3], masks)
     model = SCNN.reduced(rng=0)
     assert np.abs(model.eval()(Tensor(inputs)).data - filled).max() < 0.5  # a small random correction
+
+
+def test_the_reduced_spiking_layer_is_in_its_operating_range_at_initialisation():
+    """Without its fixed input gain the T = 8 layer would start 100 % silent (and never learn)."""
+    pytest.importorskip("skimage")
+    from minisnn.data import sample_photos, validation_set
+    from minisnn.inpainting.train import predict
+
+    val = validation_set(sample_photos("val"), 64, 8, mask="box", seed=1)
+    rates = {}
+    for scale in (1.0, REDUCED.input_scale):
+        model = SCNN.reduced(rng=0, input_scale=scale)
+        predict(model, val.inputs)
+        rates[scale] = model.spiking_layers[0].last_spikes.mean()
+    assert rates[1.0] < 0.01 and 0.05 < rates[REDUCED.input_scale] < 0.5

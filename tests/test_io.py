@@ -89,3 +89,128 @@ def test_write_json_is_strict_and_atomic(tmp_path):
     )
     assert json.loads(path.read_text()) == {"psnr": None, "mse": 0.5, "curve": [1.0, None]}
     assert "Infinity" not in path.read_text() and [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_extra_keys_with_slashes_stay_distinct(tmp_path):
+    nested, flat = np.arange(3.0), np.arange(4.0) + 10
+    path = io.save(tmp_path / "m.npz", small_model(), a={"b": nested}, **{"a/b": flat})
+    extra = io.load(path).extra
+    np.testing.assert_array_equal(extra["a"]["b"], nested)
+    np.testing.assert_array_equal(extra["a/b"], flat)
+
+
+def test_a_user_dict_that_looks_like_an_array_reference_round_trips(tmp_path):
+    fake = {"__array__": "param/0.weight"}
+    tricky = {"~__array__": 1, "~~__array__": [2], "__array__x": 3, "~": {"__array__": "extra/0"}}
+    path = io.save(tmp_path / "m.npz", small_model(), fake=fake, tricky=tricky, real={"__array__": np.ones(2)})
+    extra = io.load(path).extra
+    assert extra["fake"] == fake and extra["tricky"] == tricky
+    assert set(extra["real"]) == {"__array__"}
+    np.testing.assert_array_equal(extra["real"]["__array__"], np.ones(2))
+
+
+def test_metadata_that_json_cannot_hold_exactly_is_refused(tmp_path):
+    with pytest.raises(TypeError, match=r"at 'config'.*key 1 of type int"):
+        io.save(tmp_path / "m.npz", small_model(), config={1: "a", "1": "b"})
+    deep = []
+    for _ in range(100):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested more than"):
+        io.save(tmp_path / "m.npz", small_model(), deep=deep)
+    assert not list(tmp_path.iterdir())
+
+
+def test_version_1_checkpoints_still_load():
+    from pathlib import Path
+
+    from minisnn.inpainting import SCNN
+
+    folder = Path(__file__).resolve().parent.parent / "tutorials" / "checkpoints"
+    for path in sorted(folder.glob("*.npz")):
+        checkpoint = io.load(path)
+        assert checkpoint.version == 1 and "config" in checkpoint.extra
+        SCNN.from_checkpoint(path)
+
+
+def test_checkpoint_mode_follows_the_umask(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        path = io.save(tmp_path / "m.npz", small_model())
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+        json_path = io.write_json(tmp_path / "m.json", {"a": 1})
+        assert stat.S_IMODE(json_path.stat().st_mode) == 0o640
+        path.chmod(0o664)  # an overwritten file keeps its mode, as with open(path, "w")
+        io.save(path, small_model(1))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o664
+    finally:
+        os.umask(old)
+
+
+def test_unwritable_targets_raise_an_oserror_naming_the_path(tmp_path, monkeypatch):
+    import tempfile
+
+    (tmp_path / "taken.npz").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"a folder of that name exists.*taken.npz"):
+        io.save(tmp_path / "taken.npz", small_model())
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError, match=r"'.*file' is a file.*file/m.npz"):
+        io.save(tmp_path / "file" / "m.npz", small_model())
+    with pytest.raises(NotADirectoryError, match=r"is a file.*file/sub/m.json"):
+        io.write_json(tmp_path / "file" / "sub" / "m.json", {})
+
+    def read_only(*args, **kwargs):  # what mkstemp does in a read-only folder (the tests run as root)
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".m.npz.abc.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(PermissionError, match=r"cannot write checkpoint \(Permission denied\): '.*/m.npz'"):
+        io.save(tmp_path / "m.npz", small_model())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "taken.npz"]
+
+
+def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import os
+
+    path = io.save(tmp_path / "m.npz", small_model(0))
+    before = path.read_bytes()
+
+    def no_space(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_space)
+    with pytest.raises(OSError, match=r"No space left on device.*m.npz"):
+        io.save(path, small_model(1))
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+def test_load_errors_for_folders_and_unreadable_files(tmp_path):
+    (tmp_path / "d.npz").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"got a folder.*d.npz"):
+        io.load(tmp_path / "d.npz")
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
+    import tracemalloc
+
+    from test_bad_inputs import zip_bomb
+
+    action = zip_bomb(tmp_path)  # a 64 MB member behind a 72-byte header entry
+    tracemalloc.start()
+    try:
+        with pytest.raises(io.CheckpointError, match="zip bomb"):
+            action()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000
+
+
+def test_loaded_arrays_are_writable_and_equal(tmp_path):
+    model = small_model()
+    checkpoint = io.load(io.save(tmp_path / "m.npz", model, moments=[np.ones((2, 3), np.float64)]))
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(checkpoint.state_dict[name], value)
+        assert checkpoint.state_dict[name].flags.writeable and checkpoint.state_dict[name].dtype == value.dtype
+    assert checkpoint.extra["moments"][0].dtype == np.float64 and checkpoint.extra["moments"][0].flags.writeable

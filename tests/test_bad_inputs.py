@@ -367,23 +367,6 @@ CASES = [
 
 # cases still being fixed on this branch (each commit that fixes one removes it from here)
 PENDING: set[str] = {
-    "config unknown key",
-    "config neuron unknown sub-key",
-    "config neuron R a string",
-    "config neuron not a dict",
-    "config surrogate unknown",
-    "config noise_std string",
-    "config noise_std negative",
-    "config spiking 'no'",
-    "config spiking_layer 3.0",
-    "config width 3000",
-    "config width string",
-    "config num_steps 10^9",
-    "config dilations short",
-    "config dilation 10^9",
-    "config prefill 3",
-    "config not an object",
-    "weights do not match the config",
     "train.json path with ..",
     "train.json absolute path",
     "one-image folder, split train",
@@ -404,7 +387,6 @@ PENDING: set[str] = {
     "self-referencing symlink",
     "unreadable sub-folder",
     "empty conv batch",
-    "config surrogate []",
 }
 
 

@@ -29,7 +29,8 @@ learning curves showed it; the default initialisation learns +0.3 dB over harmon
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,81 @@ from minisnn import io
 from minisnn.inpainting.baselines import harmonic_fill, pde_fill
 from minisnn.neuron import LIFParams, neuron_from_dict
 from minisnn.nn import Conv2d, Module, ReLU, SNNConv2d
+from minisnn.nn.module import StateDictError
 from minisnn.paper import table1
+from minisnn.surrogate import SURROGATES
 from minisnn.surrogate import get as get_surrogate
+from minisnn.synaptic import SynapticParams
 from minisnn.tensor import Tensor
 
 NUM_LAYERS = 6
 PREFILLS = ("zero", "harmonic", "pde")
 RESIDUAL_INITS = ("default", "zero")
+OUTPUT_ACTIVATIONS = ("none", "relu")
+#: Bounds on a configuration (checked when it is built, so also when a checkpoint is loaded): a checkpoint's
+#: header cannot make :meth:`SCNN.from_checkpoint` allocate more than a width-1024 network (~150 MB of weights).
+MAX_WIDTH = 1024
+MAX_NUM_STEPS = 1024
+MAX_DILATION = 256
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{text if len(text) <= 60 else text[:57] + '...'} ({type(value).__name__})"
+
+
+def _bad(name: str, expected: str, value: Any, kind: type[Exception] = ValueError) -> Exception:
+    return kind(f"SCNN: config.{name} must be {expected}, got {_describe(value)}")
+
+
+def _int_in(name: str, value: Any, low: int, high: int, limit: str, what: str = "") -> None:
+    if not _is_int(value) or not low <= value <= high:
+        raise _bad(name, f"{what}an int in {low}–{high}{limit}", value, ValueError if _is_int(value) else TypeError)
+
+
+def _check_neuron(neuron: Any) -> None:
+    """``config.neuron``: a neuron model as a dict (``LIFParams.to_dict()``: its fields — numbers, and strings
+    for ``reset`` and the like — and optionally ``"model"``, "LIFParams" or "SynapticParams")."""
+    if not isinstance(neuron, dict):
+        raise _bad("neuron", "a dict of the neuron's fields (LIFParams.to_dict())", neuron, TypeError)
+    model = neuron.get("model", "LIFParams")
+    classes = {"LIFParams": LIFParams, "SynapticParams": SynapticParams}
+    if model not in classes:
+        raise _bad("neuron.model", f"one of {sorted(classes)}", model)
+    types = {f.name: str(f.type) for f in fields(classes[model])}  # "float", "str", ...
+    unknown = sorted(set(neuron) - {"model", *types}, key=str)
+    if unknown:
+        raise ValueError(f"SCNN: config.neuron: unknown keys {unknown}; {model} has {list(types)}")
+    for key, value in neuron.items():
+        if types.get(key) == "str" and not isinstance(value, str):
+            raise _bad(f"neuron.{key}", "a string", value, TypeError)
+        if types.get(key) in ("float", "int") and not _is_real(value):
+            raise _bad(f"neuron.{key}", "a real number", value, TypeError)
+    try:
+        neuron_from_dict(neuron)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"SCNN: config.neuron: {err}") from err
+
+
+def _check_surrogate(pair: Any) -> None:
+    """``config.surrogate``: a (name, parameter) pair, e.g. ("fast_sigmoid", 25.0)."""
+    expected = f"a pair [name, parameter] with name one of {sorted(SURROGATES)}, e.g. ['fast_sigmoid', 25.0]"
+    if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[0], str) and _is_real(pair[1])):
+        raise _bad("surrogate", expected, pair, TypeError)
+    if pair[0] not in SURROGATES:
+        raise _bad("surrogate", expected, pair)
+    try:
+        get_surrogate(pair[0], pair[1])
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"SCNN: config.surrogate: {err}") from err
 
 
 @dataclass(frozen=True)
@@ -61,6 +130,10 @@ class SCNNConfig:
     layer's fixed current map (:class:`~minisnn.nn.SNNConv2d`); ``surrogate`` name and parameter; ``prefill``
     "zero" | "harmonic" | "pde"; ``output_activation`` "none" | "relu" (the paper puts ReLU after every layer);
     ``residual_init`` "default" | "zero" (see the module docstring).
+
+    Every field is checked when the configuration is built (TypeError for a wrong type, ValueError for a value
+    out of range, both naming ``config.<field>``): ints are ints (``3.0`` is not a layer), ``spiking`` a bool,
+    and width ≤ :data:`MAX_WIDTH`, num_steps ≤ :data:`MAX_NUM_STEPS`, dilations ≤ :data:`MAX_DILATION`.
     """
 
     width: int = 32
@@ -79,21 +152,47 @@ class SCNNConfig:
     residual_init: str = "default"
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.width, int) and self.width >= 1):
-            raise ValueError(f"SCNN: width must be a positive int, got {self.width!r}")
-        if self.spiking_layer not in range(1, NUM_LAYERS - 1):
-            raise ValueError(f"SCNN: spiking_layer must be a hidden layer, 1–4, got {self.spiking_layer!r}")
-        if len(self.dilations) != NUM_LAYERS or not all(isinstance(d, int) and d >= 1 for d in self.dilations):
-            raise ValueError(f"SCNN: dilations must be {NUM_LAYERS} ints ≥ 1, got {self.dilations!r}")
-        if self.prefill not in PREFILLS:
-            raise ValueError(f"SCNN: prefill must be one of {PREFILLS}, got {self.prefill!r}")
-        if self.residual_init not in RESIDUAL_INITS:
-            raise ValueError(f"SCNN: residual_init must be one of {RESIDUAL_INITS}, got {self.residual_init!r}")
-        if self.output_activation not in ("none", "relu"):
-            raise ValueError(f"SCNN: output_activation must be 'none' or 'relu', got {self.output_activation!r}")
-        object.__setattr__(self, "dilations", tuple(self.dilations))
+        _int_in("width", self.width, 1, MAX_WIDTH, " (MAX_WIDTH)")
+        _int_in("spiking_layer", self.spiking_layer, 1, NUM_LAYERS - 2, "", "a hidden layer, ")
+        if not (
+            isinstance(self.dilations, (list, tuple))
+            and len(self.dilations) == NUM_LAYERS
+            and all(_is_int(d) and 1 <= d <= MAX_DILATION for d in self.dilations)
+        ):
+            raise _bad("dilations", f"{NUM_LAYERS} ints in 1–{MAX_DILATION} (MAX_DILATION)", self.dilations)
+        if not isinstance(self.spiking, (bool, np.bool_)):
+            raise _bad("spiking", "True or False", self.spiking, TypeError)
+        _int_in("num_steps", self.num_steps, 1, MAX_NUM_STEPS, " (MAX_NUM_STEPS)")
+        _check_neuron(self.neuron)
+        if not (_is_real(self.noise_std) and math.isfinite(self.noise_std) and self.noise_std >= 0):
+            raise _bad(
+                "noise_std",
+                "a finite number ≥ 0",
+                self.noise_std,
+                TypeError if not _is_real(self.noise_std) else ValueError,
+            )
+        if self.noise_tau is not None and not (
+            _is_real(self.noise_tau) and math.isfinite(self.noise_tau) and self.noise_tau > 0
+        ):
+            kind = ValueError if _is_real(self.noise_tau) else TypeError
+            raise _bad("noise_tau", "None (white noise) or a finite number > 0 [ms]", self.noise_tau, kind)
+        for name in ("input_scale", "input_offset"):
+            value = getattr(self, name)
+            if not (_is_real(value) and math.isfinite(value)):
+                raise _bad(name, "a finite number", value, ValueError if _is_real(value) else TypeError)
+        _check_surrogate(self.surrogate)
+        if not isinstance(self.prefill, str) or self.prefill not in PREFILLS:
+            raise _bad("prefill", f"one of {PREFILLS}", self.prefill)
+        if not isinstance(self.residual_init, str) or self.residual_init not in RESIDUAL_INITS:
+            raise _bad("residual_init", f"one of {RESIDUAL_INITS}", self.residual_init)
+        if not isinstance(self.output_activation, str) or self.output_activation not in OUTPUT_ACTIVATIONS:
+            raise _bad("output_activation", f"one of {OUTPUT_ACTIVATIONS}", self.output_activation)
+        object.__setattr__(self, "width", int(self.width))
+        object.__setattr__(self, "spiking_layer", int(self.spiking_layer))
+        object.__setattr__(self, "num_steps", int(self.num_steps))
+        object.__setattr__(self, "spiking", bool(self.spiking))
+        object.__setattr__(self, "dilations", tuple(int(d) for d in self.dilations))
         object.__setattr__(self, "surrogate", (str(self.surrogate[0]), float(self.surrogate[1])))
-        neuron_from_dict(self.neuron)  # validate
 
     @property
     def receptive_field(self) -> int:
@@ -108,15 +207,14 @@ class SCNNConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SCNNConfig:
+        """The configuration :meth:`to_dict` wrote (missing keys take their defaults). Raises TypeError or
+        ValueError naming the field (``config.<field>``) for anything else."""
+        if not isinstance(d, dict):
+            raise TypeError(f"SCNN config must be a dict (a JSON object), got {_describe(d)}")
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"SCNN config: unknown keys {unknown}; known keys are {sorted(known)}")
-        d = dict(d)
-        if "dilations" in d:
-            d["dilations"] = tuple(d["dilations"])
-        if "surrogate" in d:
-            d["surrogate"] = tuple(d["surrogate"])
         return cls(**d)
 
 
@@ -209,12 +307,23 @@ class SCNN(Module):
     @classmethod
     def from_checkpoint(cls, path: str | Path) -> SCNN:
         """Rebuild a model from a checkpoint written by :func:`~minisnn.inpainting.fit` or ``python -m minisnn
-        train`` (its configuration is stored with the weights)."""
-        checkpoint = io.load(path)
+        train`` (its configuration is stored with the weights).
+
+        Raises :class:`~minisnn.io.CheckpointError` (a ValueError) naming the field for a file that is not a
+        valid checkpoint, a configuration outside :class:`SCNNConfig`'s checks (types, ``MAX_WIDTH`` …) or
+        weights that do not fit the configuration."""
+        checkpoint = io.load(path)  # validates the file and its header (io.CheckpointError)
         if "config" not in checkpoint.extra:
-            raise ValueError(f"{path} is a minisnn checkpoint but not of an SCNN (no config saved with it)")
-        model = cls(SCNNConfig.from_dict(checkpoint.extra["config"]))
-        model.load_state_dict(checkpoint.state_dict)
+            raise io.CheckpointError(f"{path} is a minisnn checkpoint but not of an SCNN (no config saved with it)")
+        try:
+            config = SCNNConfig.from_dict(checkpoint.extra["config"])
+        except (TypeError, ValueError) as err:  # checked before the model is built: nothing large allocated yet
+            raise io.CheckpointError(f"{path}: the saved SCNN configuration is invalid: {err}") from err
+        model = cls(config)
+        try:
+            model.load_state_dict(checkpoint.state_dict)
+        except StateDictError as err:
+            raise io.CheckpointError(f"{path}: the weights do not match the saved configuration: {err}") from err
         return model
 
     @classmethod

@@ -133,3 +133,50 @@ def test_the_reduced_spiking_layer_is_in_its_operating_range_at_initialisation()
         predict(model, val.inputs)
         rates[scale] = model.spiking_layers[0].last_spikes.mean()
     assert rates[1.0] < 0.01 and 0.05 < rates[REDUCED.input_scale] < 0.5
+
+
+def test_config_fields_are_type_checked_and_bounded():
+    from minisnn.inpainting.model import MAX_NUM_STEPS, MAX_WIDTH
+
+    with pytest.raises(TypeError, match=r"config.spiking_layer must be a hidden layer.*3.0 \(float\)"):
+        SCNNConfig(spiking_layer=3.0)
+    with pytest.raises(TypeError, match=r"config.spiking must be True or False.*'no'"):
+        SCNNConfig(spiking="no")
+    with pytest.raises(ValueError, match=rf"config.width must be an int in 1–{MAX_WIDTH}"):
+        SCNNConfig(width=MAX_WIDTH + 1)
+    with pytest.raises(ValueError, match=rf"config.num_steps must be an int in 1–{MAX_NUM_STEPS}"):
+        SCNNConfig(num_steps=MAX_NUM_STEPS + 1)
+    with pytest.raises(TypeError, match=r"config.surrogate must be a pair"):
+        SCNNConfig(surrogate=())
+    with pytest.raises(ValueError, match=r"config.neuron: unknown keys \['tau_syn'\]"):
+        SCNNConfig(neuron={**REDUCED.neuron, "tau_syn": 5.0})
+    with pytest.raises(TypeError, match=r"config must be a dict"):
+        SCNNConfig.from_dict([("width", 4)])
+    assert SCNNConfig(width=np.int64(4), dilations=[1] * 6).dilations == (1,) * 6
+
+
+def test_from_checkpoint_refuses_a_bad_config_before_building_the_model(tmp_path):
+    import tracemalloc
+
+    from minisnn import io
+
+    model = SCNN.reduced(rng=0, width=4, num_steps=2)
+    path = io.save(tmp_path / "m.npz", model, config={**model.config.to_dict(), "width": 3000})
+    tracemalloc.start()
+    try:
+        with pytest.raises(io.CheckpointError, match=r"config.width must be an int in 1–1024.*3000"):
+            SCNN.from_checkpoint(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000  # a width-3000 SCNN would need ~1.3 GB
+
+
+def test_from_checkpoint_reports_weights_that_do_not_fit_the_config(tmp_path):
+    from minisnn import io, nn
+
+    model = SCNN.reduced(rng=0, width=4, num_steps=2)
+    path = io.save(tmp_path / "m.npz", model, config={**model.config.to_dict(), "width": 5})
+    with pytest.raises(io.CheckpointError, match=r"weights do not match the saved configuration") as info:
+        SCNN.from_checkpoint(path)
+    assert not isinstance(info.value, nn.StateDictError)

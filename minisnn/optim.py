@@ -14,16 +14,58 @@ import numpy as np
 from minisnn.nn.module import Parameter
 
 
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _number(owner: str, name: str, value: Any, positive: bool = False) -> float:
+    """A finite real number ≥ 0 (> 0 with ``positive``) as a float; TypeError/ValueError naming ``name``."""
+    expected = f"{'>' if positive else '≥'} 0 and finite"
+    if not _is_real(value):
+        raise TypeError(f"{owner}: {name} must be a real number {expected}, got {value!r} ({type(value).__name__})")
+    if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+        raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
+    return float(value)
+
+
+def _betas(owner: str, value: Any) -> tuple[float, float]:
+    expected = "a pair of numbers in [0, 1)"
+    pair = list(value) if isinstance(value, (tuple, list, np.ndarray)) else None
+    if pair is None or not all(_is_real(b) for b in pair):
+        raise TypeError(f"{owner}: betas must be {expected}, got {value!r} ({type(value).__name__})")
+    if len(pair) != 2 or not all(0 <= b < 1 for b in pair):  # NaN fails the comparison
+        raise ValueError(f"{owner}: betas must be {expected}, got {value!r}")
+    return float(pair[0]), float(pair[1])
+
+
+def _step_count(owner: str, value: Any) -> int:
+    if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0):
+        raise ValueError(f"{owner}: step_count must be an int ≥ 0, got {value!r}")
+    return int(value)
+
+
 class Optimizer:
-    """Shared plumbing: the parameter list, ``zero_grad``, and state dicts."""
+    """Shared plumbing: the parameter list, ``zero_grad``, and state dicts.
+
+    Hyper-parameters are checked when given and when loaded (:meth:`load_state_dict`): ``lr`` a finite number
+    > 0; ``momentum``, ``weight_decay``, ``eps`` finite numbers ≥ 0; Adam's ``betas`` a pair in [0, 1). A wrong
+    type is a TypeError, a value out of range a ValueError, both naming the argument.
+    """
 
     def __init__(self, params: Iterable[Parameter], lr: float):
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: params is empty (did you pass model.parameters()?)")
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: lr must be > 0, got {lr}")
-        self.lr = float(lr)
+        self.lr = self._check("lr", lr)
+
+    def _check(self, name: str, value: Any) -> Any:
+        """Validate hyper-parameter ``name`` (see the class docstring); returns it as a float/tuple/int."""
+        owner = type(self).__name__
+        if name == "betas":
+            return _betas(owner, value)
+        if name == "step_count":
+            return _step_count(owner, value)
+        return _number(owner, name, value, positive=name == "lr")
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to None."""
@@ -63,10 +105,9 @@ class Optimizer:
                 if value is not None and np.shape(value) != p.shape:
                     raise ValueError(f"load_state_dict: {name}[{i}] has shape {np.shape(value)}, expected {p.shape}")
                 values[i] = None if value is None else np.array(value, dtype=p.dtype)
-        for key in self._hyperparameters():
-            if key in state:
-                value = state[key]
-                setattr(self, key, tuple(value) if isinstance(value, list) else value)
+        checked = {key: self._check(key, state[key]) for key in self._hyperparameters() if key in state}
+        for key, value in checked.items():  # all checked first: a bad state changes nothing
+            setattr(self, key, value)
 
 
 class SGD(Optimizer):
@@ -77,10 +118,8 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        if momentum < 0:
-            raise ValueError(f"SGD: momentum must be ≥ 0, got {momentum}")
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
+        self.momentum = self._check("momentum", momentum)
+        self.weight_decay = self._check("weight_decay", weight_decay)
         self.momentum_buffer: list[np.ndarray | None] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -119,11 +158,9 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params, lr)
-        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {betas}")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+        self.betas = self._check("betas", betas)
+        self.eps = self._check("eps", eps)
+        self.weight_decay = self._check("weight_decay", weight_decay)
         self.step_count = 0
         self.exp_avg: list[np.ndarray | None] = [None] * len(self.params)
         self.exp_avg_sq: list[np.ndarray | None] = [None] * len(self.params)

@@ -119,3 +119,18 @@ def test_a_small_conv_net_learns_a_blur():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0] / 100
+
+
+def test_hyperparameters_are_checked_when_given_and_when_loaded():
+    p = nn.Parameter(np.ones(2))
+    with pytest.raises(TypeError, match=r"SGD: lr must be a real number.*'0.1' \(str\)"):
+        optim.SGD([p], lr="0.1")
+    with pytest.raises(ValueError, match=r"Adam: lr must be > 0 and finite, got inf"):
+        optim.Adam([p], lr=float("inf"))
+    with pytest.raises(ValueError, match=r"Adam: betas must be a pair of numbers in \[0, 1\)"):
+        optim.Adam([p], betas=(0.9, 1.0))
+    optim.Adam([p], lr=np.float32(0.1), betas=np.array([0.5, 0.9]), eps=0)  # NumPy numbers and arrays are fine
+    state = optim.Adam([p]).state_dict()
+    for key, bad in (("lr", "0.1"), ("betas", [0.9]), ("eps", float("nan")), ("step_count", -1)):
+        with pytest.raises((TypeError, ValueError), match=rf"Adam: {key} must be"):
+            optim.Adam([p]).load_state_dict({**state, key: bad})

@@ -140,6 +140,8 @@ class Conv2dFunction(Function):
         if algorithm == "shifted" and stride != (1, 1):
             raise ValueError(f"conv2d: the shifted-GEMM algorithm needs stride 1, got stride {stride}")
         self.shifted = algorithm == "shifted" or (algorithm == "auto" and shifted_gemm_applies(weight.shape, stride))
+        if x.shape[0] == 0:  # an empty batch (as PyTorch allows): im2col handles it, the grid's length would be < 0
+            self.shifted = False
         if self.shifted:
             return self._forward_shifted(x, weight, bias, padding, dilation)
         n = x.shape[0]

@@ -376,7 +376,6 @@ PENDING: set[str] = {
     "PNG claiming 10000x9000 in validation",
     "self-referencing symlink",
     "unreadable sub-folder",
-    "empty conv batch",
 }
 
 

@@ -132,3 +132,22 @@ def test_output_size_formula():
 def test_conv2d_bad_input_errors(x_shape, w_shape, kwargs, message):
     with pytest.raises(ValueError, match=message):
         F.conv2d(Tensor(np.ones(x_shape)), Tensor(np.ones(w_shape)), **kwargs)
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "im2col", "shifted"])
+def test_an_empty_batch_gives_an_empty_output_and_zero_gradients(algorithm):
+    """N = 0 works as in PyTorch: output (0, O, H', W'), dL/dx empty, dL/dw and dL/db zero."""
+    from minisnn import nn
+
+    layer = nn.Conv2d(24, 24, 3, padding=1, rng=0)
+    x = Tensor(np.zeros((0, 24, 8, 8), np.float32), requires_grad=True)
+    out = F.conv2d(x, layer.weight, layer.bias, padding=1, algorithm=algorithm)
+    assert out.shape == (0, 24, 8, 8) and out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.shape == x.shape
+    np.testing.assert_array_equal(layer.weight.grad, 0)
+    np.testing.assert_array_equal(layer.bias.grad, 0)
+    assert layer(Tensor(np.zeros((0, 24, 8, 8), np.float32))).shape == (0, 24, 8, 8)
+    rng = np.random.default_rng(0)
+    empty, weight = leaf(rng.standard_normal((0, 2, 5, 5))), leaf(rng.standard_normal((3, 2, 3, 3)))
+    assert gradcheck(lambda a, b: F.conv2d(a, b, algorithm=algorithm), [empty, weight])

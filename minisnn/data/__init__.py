@@ -4,12 +4,15 @@ Conventions: images are float32 in ``[0, 1]``, ``(3, H, W)`` per image and ``(N,
 masks are float32 with ``1`` = missing pixel, ``0`` = known, ``(1, H, W)`` / ``(N, 1, H, W)``. Every
 random function takes ``rng: numpy.random.Generator | int | None``. Importing this package does not
 import scikit-image (only :func:`sample_photos` needs it, on first load).
+
+:data:`MAX_IMAGE_PIXELS` bounds the size of an image file that is decoded (see :mod:`.images`); set it
+here, ``minisnn.data.MAX_IMAGE_PIXELS = 100_000_000``, or to ``None`` for no limit of minisnn's own.
 """
 
 from .batches import Batch, InpaintingBatches, make_inputs, validation_set
 from .crops import CropSampler, pad_to_size, random_crop, validation_crops
 from .digits import Digits, digits
-from .images import CorruptImageError, image_size, read_image, save_image, to_uint8
+from .images import CorruptImageError, ImageTooLargeError, image_size, read_image, save_image, to_uint8
 from .labelled import LabelledBatches
 from .lsdir import LSDIR, LSDIR_HELP, looks_like_lsdir
 from .masks import (
@@ -27,6 +30,10 @@ from .resolve import open_images
 from .samples import SAMPLE_PHOTOS, SAMPLE_TRAIN, SAMPLE_VAL, SamplePhotos, sample_photos
 from .sources import IMAGE_EXTENSIONS, ArrayImages, FileImages, FolderImages, ImageSource
 
+#: Images whose header claims more pixels are not decoded: ImageTooLargeError, skipped with a warning when
+#: cropping. 64 MP (a 64-MP image is ~770 MB as float32 (3, H, W)); LSDIR's images are ~2-3 MP.
+MAX_IMAGE_PIXELS: int | None = 64_000_000
+
 __all__ = [
     "ArrayImages",
     "BOX_HOLE_RANGE",
@@ -40,10 +47,12 @@ __all__ = [
     "FolderImages",
     "IMAGE_EXTENSIONS",
     "ImageSource",
+    "ImageTooLargeError",
     "InpaintingBatches",
     "LSDIR",
     "LSDIR_HELP",
     "MASK_KINDS",
+    "MAX_IMAGE_PIXELS",
     "SAMPLE_PHOTOS",
     "SAMPLE_TRAIN",
     "SAMPLE_VAL",

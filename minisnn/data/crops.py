@@ -4,7 +4,8 @@
 * :class:`CropSampler` — an endless stream of crops: images are visited in a freshly shuffled order
   every epoch (each usable image once per epoch), one uniform crop position per visit. Images smaller
   than the crop are skipped (one warning per image) or reflect-padded (``pad_small=True``); unreadable
-  files are skipped with a warning and counted. Its position in the stream can be saved and restored
+  files (corrupt, missing, or larger than ``minisnn.data.MAX_IMAGE_PIXELS``) are skipped with a warning
+  and counted. Its position in the stream can be saved and restored
   exactly (:meth:`CropSampler.get_state` / :meth:`CropSampler.set_state`).
 * :func:`validation_crops` — a fixed set of crops for a seed, spread over the images round-robin.
 """
@@ -119,7 +120,8 @@ class CropSampler:
             0 turns the cache off. The crops are the same either way.
 
     Attributes:
-        num_skipped_corrupt: images skipped because they could not be read (corrupt or missing file).
+        num_skipped_corrupt: images skipped because they could not be read (corrupt or missing file, or
+            larger than ``minisnn.data.MAX_IMAGE_PIXELS``: :class:`~minisnn.data.ImageTooLargeError`).
         num_skipped_small: images skipped because they are smaller than the crop.
 
     Raises (from :meth:`sample`):

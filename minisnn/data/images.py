@@ -18,17 +18,25 @@ Pillow mode            conversion
 16-bit *colour* PNGs are reduced to 8 bits per channel by Pillow itself (it has no 48-bit RGB
 mode); 16-bit *grey* PNGs keep their full precision. JPEG EXIF orientation is applied, and
 :func:`image_size` reports the size after that rotation, so both always agree.
+
+**Size limit.** An image whose header claims more than ``minisnn.data.MAX_IMAGE_PIXELS`` pixels
+(default 64 000 000, i.e. 64 MP, ~770 MB as float32; ``None`` for no limit of ours) is refused with
+:class:`ImageTooLargeError` *before* its pixels are decoded — a 262 KB PNG can claim 10000×9000 pixels
+and would cost GBs. Pillow's own decompression-bomb check (``PIL.Image.MAX_IMAGE_PIXELS``, an error
+above twice that) is reported the same way instead of aborting. :class:`ImageTooLargeError` is a
+:class:`CorruptImageError`, so the crop samplers skip such images with a warning, like unreadable ones.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["CorruptImageError", "read_image", "image_size", "to_uint8", "save_image"]
+__all__ = ["CorruptImageError", "ImageTooLargeError", "read_image", "image_size", "to_uint8", "save_image"]
 
 PathLike = str | os.PathLike
 
@@ -46,6 +54,43 @@ class CorruptImageError(ValueError):
 
     def __reduce__(self):  # picklable (e.g. across worker processes) despite the two-argument constructor
         return (type(self), (self.path, self.reason))
+
+
+class ImageTooLargeError(CorruptImageError):
+    """An image whose header claims more pixels than ``minisnn.data.MAX_IMAGE_PIXELS``: never decoded."""
+
+    def __init__(self, path: PathLike, reason: str) -> None:
+        super().__init__(path, reason)
+        self.args = (f"image file {self.path!r} is too large: {reason}",)
+
+
+def _max_pixels() -> int | None:
+    from minisnn import data  # read at each call, so that setting minisnn.data.MAX_IMAGE_PIXELS takes effect
+
+    return data.MAX_IMAGE_PIXELS
+
+
+def _open(p: Path) -> Image.Image:
+    """``Image.open`` (header only), with Pillow's decompression-bomb check reported as ImageTooLargeError and
+    our own limit, ``minisnn.data.MAX_IMAGE_PIXELS``, checked on the claimed size."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit decides (below)
+        try:
+            img = Image.open(p)
+        except Image.DecompressionBombError as err:
+            raise ImageTooLargeError(
+                p, f"{err} (Pillow refuses images above 2 × PIL.Image.MAX_IMAGE_PIXELS; minisnn skips those above "
+                f"minisnn.data.MAX_IMAGE_PIXELS = {_max_pixels()})",
+            ) from err  # fmt: skip
+    limit = _max_pixels()
+    w, h = img.size
+    if limit is not None and w * h > limit:
+        img.close()
+        raise ImageTooLargeError(
+            p, f"its header claims {h}x{w} ({w * h} pixels), more than minisnn.data.MAX_IMAGE_PIXELS = {limit}; "
+            "not decoded (raise the limit to read it)",
+        )  # fmt: skip
+    return img
 
 
 def _check_exists(path: PathLike, fn: str) -> Path:
@@ -95,14 +140,17 @@ def read_image(path: PathLike) -> np.ndarray:
     Raises:
         FileNotFoundError: ``path`` does not exist.
         CorruptImageError: the file exists but cannot be decoded (a ``ValueError`` subclass).
+        ImageTooLargeError: it claims more than ``minisnn.data.MAX_IMAGE_PIXELS`` pixels (a CorruptImageError).
     """
     p = _check_exists(path, "read_image")
     try:
-        with Image.open(p) as img:
+        with _open(p) as img:
             img.load()
             if _orientation(img) != 1:
                 img = ImageOps.exif_transpose(img)
             return _to_chw(img)
+    except ImageTooLargeError:
+        raise
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError, EOFError) as err:
         raise CorruptImageError(p, f"{type(err).__name__}: {err}") from err
 
@@ -115,13 +163,16 @@ def image_size(path: PathLike) -> tuple[int, int]:
     Raises:
         FileNotFoundError: ``path`` does not exist.
         CorruptImageError: the header cannot be parsed.
+        ImageTooLargeError: it claims more than ``minisnn.data.MAX_IMAGE_PIXELS`` pixels (a CorruptImageError).
     """
     p = _check_exists(path, "image_size")
     try:
-        with Image.open(p) as img:
+        with _open(p) as img:
             w, h = img.size
             if _orientation(img) in _ROTATED_ORIENTATIONS:
                 w, h = h, w
+    except ImageTooLargeError:
+        raise
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError, EOFError) as err:
         raise CorruptImageError(p, f"{type(err).__name__}: {err}") from err
     return int(h), int(w)

@@ -10,7 +10,8 @@ Layout (``root`` is the folder the dataset was unpacked into)::
     ...                                  (``root`` may also be the ``val1`` folder itself: root/HR/val/)
 
 Training images are listed from ``train.json`` when it exists (no directory walk: the JSON order is the
-listing order; entries may carry extra keys, only ``"path"`` is used, relative to ``root``). Otherwise the
+listing order; entries may carry extra keys, only ``"path"`` is used, relative to ``root``; a path that is
+absolute or climbs out of ``root`` with ``..`` is an error). Otherwise the
 shard folders are walked in numeric order, files sorted by name inside each shard, stopping as soon as
 ``max_images`` images are listed — the full set is ~85k images / 155 GB, so a short run lists only the
 first shard or two.
@@ -25,7 +26,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .sources import IMAGE_EXTENSIONS, FileImages, check_max_images, check_split
+from .sources import IMAGE_EXTENSIONS, FileImages, check_max_images, check_readable_folder, check_split, scan_folder
 
 __all__ = ["LSDIR", "LSDIR_HELP", "looks_like_lsdir"]
 
@@ -63,19 +64,15 @@ def _shard_key(name: str) -> tuple[int, int, str]:
     return (0, int(name), name) if name.isdigit() else (1, 0, name)
 
 
-def _sorted_entries(folder: Path) -> list[os.DirEntry]:
-    with os.scandir(folder) as it:
-        return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: _shard_key(e.name))
-
-
 def _walk_train(train_dir: Path) -> Iterator[Path]:
-    """Images in ``HR/train``: shard folders in numeric order, files sorted inside each (lazy)."""
-    for entry in _sorted_entries(train_dir):
-        if entry.is_dir():
-            for f in _sorted_entries(Path(entry.path)):
-                if f.is_file() and _is_image(f.name):
+    """Images in ``HR/train``: shard folders in numeric order, files sorted inside each (lazy). Unreadable
+    shards and self-referencing links are skipped with a warning (:func:`~minisnn.data.sources.scan_folder`)."""
+    for entry, is_dir, is_file in scan_folder(train_dir, "LSDIR", _shard_key):
+        if is_dir:
+            for f, _, f_is_file in scan_folder(Path(entry.path), "LSDIR", _shard_key):
+                if f_is_file and _is_image(f.name):
                     yield Path(f.path)
-        elif entry.is_file() and _is_image(entry.name):
+        elif is_file and _is_image(entry.name):
             yield Path(entry.path)
 
 
@@ -98,7 +95,14 @@ def _read_train_json(json_path: Path, root: Path, max_images: int | None) -> lis
             raise ValueError(
                 f"LSDIR: entry {k} of {str(json_path)!r} must be {{'path': 'HR/train/...png', ...}}, got {entry!r}"
             )
-        paths.append(root / os.path.normpath(rel))
+        normal = os.path.normpath(rel)
+        if Path(rel).anchor or Path(normal).parts[:1] == ("..",):
+            raise ValueError(
+                f"LSDIR: entry {k} of {str(json_path)!r} has path {rel!r}, which points outside the dataset root "
+                f"{str(root)!r}; paths must be relative to the root and stay inside it, like "
+                "'HR/train/0001000/0000001.png'"
+            )
+        paths.append(root / normal)
     return paths
 
 
@@ -113,7 +117,8 @@ class LSDIR(FileImages):
 
     Raises:
         FileNotFoundError: nothing to list; the message says what was looked for and how to get LSDIR.
-        ValueError: a malformed ``train.json``.
+        PermissionError: ``root`` cannot be read (unreadable shards are skipped with a warning).
+        ValueError: a malformed ``train.json``, or one whose paths leave ``root``.
     """
 
     def __init__(self, root: str | os.PathLike, split: str = "train", max_images: int | None = None) -> None:
@@ -127,6 +132,7 @@ class LSDIR(FileImages):
     def _list(self, root: Path) -> list[Path]:
         if not root.is_dir():
             raise FileNotFoundError(f"LSDIR: root={str(root)!r} is not an existing folder. {LSDIR_HELP}")
+        check_readable_folder(root, "LSDIR")
         if self.split == "train":
             json_path = root / "train.json"
             if json_path.is_file():

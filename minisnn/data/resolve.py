@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .lsdir import LSDIR, LSDIR_HELP, looks_like_lsdir
 from .samples import sample_photos
-from .sources import FolderImages, ImageSource, check_split
+from .sources import FolderImages, ImageSource, check_readable_folder, check_split
 
 __all__ = ["open_images"]
 
@@ -27,6 +27,7 @@ def open_images(spec: str | os.PathLike, split: str = "train", max_images: int |
 
     Raises:
         FileNotFoundError: ``spec`` is neither ``"samples"`` nor an existing folder, or has no images.
+        PermissionError: the folder cannot be read.
         ValueError: an unknown split, or ``"all"`` for LSDIR (whose splits are separate folders).
     """
     check_split(split, ("train", "val", "test", "all"))
@@ -42,8 +43,12 @@ def open_images(spec: str | os.PathLike, split: str = "train", max_images: int |
             f"data={str(spec)!r} is neither 'samples' nor an existing folder. Use 'samples' for the offline "
             f"sample photos, a folder of images, or an LSDIR folder. {LSDIR_HELP}"
         )
+    check_readable_folder(path, "open_images")
     if looks_like_lsdir(path):
         if split in ("all", "test"):
-            raise ValueError(f"split={split!r} is not available for LSDIR: use split='train' or split='val'")
+            raise ValueError(
+                f"split={split!r} is not available for LSDIR (its training and validation images are separate "
+                "folders): pass split='train' or split='val' (CLI: --split train or --split val)"
+            )
         return LSDIR(path, split=split, max_images=max_images)
     return FolderImages(path, max_images=max_images, split=split)

@@ -14,10 +14,12 @@ requested.
 
 from __future__ import annotations
 
+import errno
 import operator
 import os
+import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,9 @@ __all__ = [
     "FileImages",
     "FolderImages",
     "check_max_images",
+    "check_readable_folder",
     "check_split",
+    "scan_folder",
     "split_indices",
     "iter_image_files",
 ]
@@ -207,13 +211,46 @@ def _normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
     return exts
 
 
+def check_readable_folder(folder: Path, owner: str) -> None:
+    """Raise PermissionError naming ``folder`` unless it can be listed (read and execute permission)."""
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise PermissionError(
+            errno.EACCES, f"{owner}: cannot read the folder {str(folder)!r} (it needs read and execute permission)",
+            str(folder),
+        )  # fmt: skip
+
+
+def scan_folder(folder: Path, owner: str, key: Callable[[str], object] = str) -> list[tuple[os.DirEntry, bool, bool]]:
+    """The non-hidden entries of ``folder`` sorted by ``key(name)``, each as (entry, is_dir, is_file).
+
+    Nothing here aborts a listing: a folder that cannot be read (permission denied, vanished) and an entry
+    whose type cannot be found (a symbolic link to itself: "Too many levels of symbolic links") are skipped
+    with a warning naming them. Broken links are neither folders nor files and are skipped silently.
+    """
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: key(e.name))
+    except OSError as err:
+        warnings.warn(f"{owner}: skipping folder {str(folder)!r}: {err.strerror or err}", stacklevel=3)
+        return []
+    out = []
+    for entry in entries:
+        try:
+            out.append((entry, entry.is_dir(), entry.is_file()))
+        except OSError as err:
+            warnings.warn(f"{owner}: skipping {entry.path!r}: {err.strerror or err}", stacklevel=3)
+    return out
+
+
 def iter_image_files(root: Path, extensions: Iterable[str] = IMAGE_EXTENSIONS) -> Iterator[Path]:
     """Yield image files under ``root`` recursively, in a deterministic sorted order, lazily.
 
     Order: the entries of each folder sorted by name (files and sub-folders interleaved), sub-folders
     expanded in place — i.e. paths sorted by their tuple of path components. Hidden entries (names
     starting with ``.``) are skipped; extensions match case-insensitively. Because the walk is lazy,
-    stopping early (``max_images``) avoids listing the rest of a large tree.
+    stopping early (``max_images``) avoids listing the rest of a large tree. Folders reached twice through
+    symbolic links are listed once; unreadable folders and self-referencing links are skipped with a warning
+    (:func:`scan_folder`).
     """
     exts = _normalise_extensions(extensions)
     seen: set[str] = set()
@@ -223,17 +260,10 @@ def iter_image_files(root: Path, extensions: Iterable[str] = IMAGE_EXTENSIONS) -
         if real in seen:  # symlink loop
             return
         seen.add(real)
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except (PermissionError, NotADirectoryError):
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
+        for entry, is_dir, is_file in scan_folder(folder, "FolderImages"):
+            if is_dir:
                 yield from walk(Path(entry.path))
-            elif entry.is_file() and os.path.splitext(entry.name)[1][1:].lower() in exts:
+            elif is_file and os.path.splitext(entry.name)[1][1:].lower() in exts:
                 yield Path(entry.path)
 
     yield from walk(Path(root))
@@ -251,6 +281,7 @@ class FolderImages(FileImages):
 
     Raises:
         FileNotFoundError: ``root`` is not a folder or holds no image with those extensions.
+        PermissionError: ``root`` cannot be read (unreadable sub-folders are skipped with a warning).
     """
 
     def __init__(
@@ -266,6 +297,7 @@ class FolderImages(FileImages):
         self.extensions = tuple(sorted(_normalise_extensions(extensions)))
         if not root_path.is_dir():
             raise FileNotFoundError(f"FolderImages: root={str(root_path)!r} is not an existing folder")
+        check_readable_folder(root_path, "FolderImages")
         paths: list[Path] = []
         total = 0
         for i, p in enumerate(iter_image_files(root_path, self.extensions)):
@@ -280,7 +312,8 @@ class FolderImages(FileImages):
                 raise FileNotFoundError(f"FolderImages: no image files ({exts}) found under root={str(root_path)!r}")
             raise FileNotFoundError(
                 f"FolderImages: the {split!r} split of {str(root_path)!r} is empty ({total} image(s) in the "
-                f"folder; 'val' takes every {VAL_EVERY}th image starting with the first, so a split needs "
-                "at least 2 images); use split='all'"
+                f"folder; 'val' takes every {VAL_EVERY}th image from the first, 'test' every {VAL_EVERY}th from the "
+                f"{VAL_EVERY // 2 + 1}th, so 'train' needs 2 images and 'test' {VAL_EVERY // 2 + 1}): pass split='all' "
+                "(CLI: --split all) to use every image"
             )
         super().__init__(paths, root=root_path)

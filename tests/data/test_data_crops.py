@@ -141,3 +141,18 @@ def test_validation_crops_skips_and_errors(tmp_path, rgb_writer, corrupt_writer)
     assert all(c.tobytes() in windows for c in out)
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="larger than every image"):
         validation_crops(FolderImages(tmp_path), 16, 2, seed=0)
+
+
+def test_images_above_the_pixel_limit_are_skipped_like_corrupt_ones(tmp_path, rgb_writer, monkeypatch):
+    import minisnn.data
+
+    rgb_writer(tmp_path / "a_big.png", 20, 20)
+    rgb_writer(tmp_path / "b_good.png", 8, 8)
+    monkeypatch.setattr(minisnn.data, "MAX_IMAGE_PIXELS", 100)
+    for pad_small in (False, True):
+        sampler = CropSampler(FolderImages(tmp_path), 4, rng=0, pad_small=pad_small)
+        with pytest.warns(UserWarning, match=r"skipping image 'a_big.png'.*20x20 \(400 pixels\)"):
+            crops = sampler.sample_batch(4)
+        assert crops.shape == (4, 3, 4, 4) and sampler.num_skipped_corrupt == 1
+    with pytest.warns(UserWarning, match=r"skipping image 'a_big.png'.*MAX_IMAGE_PIXELS"):
+        assert validation_crops(FolderImages(tmp_path), 4, 2).shape == (2, 3, 4, 4)

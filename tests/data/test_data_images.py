@@ -156,3 +156,42 @@ def test_to_uint8_and_save_roundtrip(tmp_path):
     img = _rng_u8((4, 6, 3)).transpose(2, 0, 1).astype(np.float32) / 255
     p = save_image(tmp_path / "sub" / "o.png", img)
     np.testing.assert_array_equal(read_image(p), img)
+
+
+def _png_claiming(path, width, height):
+    """A 1x1 PNG whose header claims width x height (what a decompression bomb looks like from outside)."""
+    import struct
+    import zlib
+
+    Image.new("RGB", (1, 1)).save(path)
+    data = bytearray(path.read_bytes())
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr : ihdr + 17])))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_images_above_the_pixel_limit_are_refused_before_decoding(tmp_path, monkeypatch, rgb_writer):
+    import minisnn.data
+    from minisnn.data import ImageTooLargeError
+
+    big = _png_claiming(tmp_path / "big.png", 10_000, 9_000)  # 90 MP: decoding would cost ~1.4 GB
+    decoded, real_load = [], Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self) or real_load(self))
+    with pytest.raises(ImageTooLargeError, match=r"big.png.*9000x10000 \(90000000 pixels\).*MAX_IMAGE_PIXELS"):
+        read_image(big)
+    with pytest.raises(ImageTooLargeError, match="MAX_IMAGE_PIXELS"):
+        image_size(big)
+    assert not decoded and isinstance(ImageTooLargeError(big, "x"), CorruptImageError)
+    huge = _png_claiming(tmp_path / "huge.png", 100_000, 100_000)  # beyond Pillow's own limit too
+    for fn in (read_image, image_size):
+        with pytest.raises(ImageTooLargeError, match=r"huge.png.*10000000000 pixels"):
+            fn(huge)
+    small = tmp_path / "small.png"
+    rgb_writer(small, 10, 20)
+    monkeypatch.setattr(minisnn.data, "MAX_IMAGE_PIXELS", 199)  # configurable
+    with pytest.raises(ImageTooLargeError, match=r"10x20 \(200 pixels\).*MAX_IMAGE_PIXELS = 199"):
+        read_image(small)
+    monkeypatch.setattr(minisnn.data, "MAX_IMAGE_PIXELS", 200)
+    assert read_image(small).shape == (3, 10, 20)

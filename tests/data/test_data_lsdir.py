@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import numpy as np
@@ -83,3 +84,31 @@ def test_missing_or_empty_explains_how_to_get_lsdir(tmp_path):
         LSDIR(tmp_path, split="val")
     with pytest.raises(ValueError, match="split"):
         LSDIR(tmp_path, split="test")
+
+
+@pytest.mark.parametrize("rel", ["../../etc/passwd", "/etc/passwd", "HR/../../outside.png", "HR/train/../../../x.png"])
+def test_train_json_paths_must_stay_inside_the_root(fake_lsdir, lsdir_names, train_json_writer, rel):
+    train_json_writer(fake_lsdir, [lsdir_names[0][0], rel])
+    with pytest.raises(ValueError, match=rf"entry 1 of .*train.json.*{re.escape(rel)!s}.*outside the dataset root"):
+        LSDIR(fake_lsdir)
+
+
+def test_shard_walk_survives_symlink_loops_and_unreadable_shards(fake_lsdir, lsdir_names, monkeypatch):
+    from pathlib import Path
+
+    train = fake_lsdir / "HR" / "train"
+    os.symlink("0009000", train / "0009000")
+    os.symlink("x.png", train / "0001000" / "x.png")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == train / "0002000":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(lsdir_module.os, "scandir", scandir)
+    with pytest.warns(UserWarning) as record:
+        names = LSDIR(fake_lsdir).names()
+    assert names == [n for n in lsdir_names[0] if "/0002000/" not in n]
+    messages = "\n".join(str(w.message) for w in record)
+    assert "0009000" in messages and "x.png" in messages and "skipping folder" in messages

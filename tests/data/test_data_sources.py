@@ -80,3 +80,43 @@ def test_open_images_resolves(tmp_path, rgb_writer, fake_lsdir):
     assert open_images(plain, "train", max_images=1).names() == ["1.png"]
     with pytest.raises(FileNotFoundError, match="samples"):
         open_images(tmp_path / "nowhere")
+
+
+def test_folder_listing_survives_symlink_loops_and_unreadable_subfolders(tmp_path, rgb_writer, monkeypatch):
+    import os
+    from pathlib import Path
+
+    rgb_writer(tmp_path / "a.png", 4, 4)
+    rgb_writer(tmp_path / "locked" / "b.png", 4, 4)
+    rgb_writer(tmp_path / "open" / "c.png", 4, 4)
+    os.symlink("loop.png", tmp_path / "loop.png")  # points at itself
+    os.symlink("self", tmp_path / "self")
+    os.symlink(".", tmp_path / "open" / "again")  # a cycle through a folder: listed once
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # tests run as root, so chmod 000 would not stop them: deny like the kernel would
+        if Path(path) == tmp_path / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.warns(UserWarning) as record:
+        src = FolderImages(tmp_path)
+    assert src.names() == ["a.png", "open/c.png"]
+    messages = "\n".join(str(w.message) for w in record)
+    assert "loop.png" in messages and "symbolic links" in messages and "self" in messages
+    assert "skipping folder" in messages and "locked" in messages and "Permission denied" in messages
+
+
+def test_unreadable_root_and_one_image_folders_give_true_advice(tmp_path, rgb_writer, monkeypatch):
+    import os
+
+    rgb_writer(tmp_path / "only.png", 3, 3)
+    with pytest.raises(FileNotFoundError, match=r"pass split='all' \(CLI: --split all\)"):
+        open_images(tmp_path, split="train")
+    assert len(open_images(tmp_path, split="all")) == 1
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p) == str(tmp_path) else real_access(p, mode))
+    for make in (lambda: open_images(tmp_path), lambda: FolderImages(tmp_path), lambda: LSDIR(tmp_path)):
+        with pytest.raises(PermissionError, match=rf"cannot read the folder '{tmp_path}'"):
+            make()

@@ -33,6 +33,13 @@ dL/dw[:, :, p, q] = g_grid @ xf[:, off : off + L]ᵀ and dL/dxf[:, off : off + L
 with g_grid = dL/dy placed on the padded grid (zeros elsewhere). It saves only the padded input (C·N·Hp·Wp
 numbers) for backward instead of the kh·kw times larger ``cols``.
 
+**BLAS needs strides it can take.** Every GEMM here is handed operands with one unit stride (C- or
+F-contiguous, or a column slice of such a matrix). The weight taps w[:, :, p, q] are *strided* views (their
+elements are kh·kw apart), so they are copied once into a contiguous (kh·kw, O, C) stack: NumPy 1.26 runs
+``matmul`` on an operand without a unit stride with its own triple loop instead of BLAS, ~10× slower — the
+performance cliff of issue 12 (shifted GEMMs took 786 ms instead of ~90 ms forward at N16 C32→32 64²). NumPy 2.4
+copies such an operand itself (numpy/numpy#23588), so there the copy here changes nothing.
+
 :func:`conv2d_reference` is the same maths as plain loops: the test oracle and the teaching device.
 """
 
@@ -150,8 +157,8 @@ class Conv2dFunction(Function):
         cols = im2col(x_padded, (kh, kw), stride, dilation)
         h_out = conv_output_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
         w_out = conv_output_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
-        w2 = weight.reshape(o, -1)
-        y = (w2 @ cols).reshape(o, n, h_out, w_out)
+        w2 = np.ascontiguousarray(weight.reshape(o, -1))
+        y = np.matmul(w2, cols).reshape(o, n, h_out, w_out)
         if bias is not None:
             y += bias.reshape(o, 1, 1, 1)
         self.save_for_backward(cols, weight)
@@ -171,23 +178,25 @@ class Conv2dFunction(Function):
         flat = grid.reshape(c, n * hp * wp)
         offsets = _grid_offsets((kh, kw), dilation, wp)
         length = n * hp * wp - offsets[-1]  # every valid output position lies below this flat index
+        # the taps w[:, :, p, q] as contiguous (O, C) matrices: a strided view would make NumPy < 2 skip BLAS
+        taps = np.ascontiguousarray(weight.transpose(2, 3, 0, 1)).reshape(kh * kw, o, c)
         out = np.empty((o, n * hp * wp), dtype=np.result_type(x, weight))
         acc, tap = out[:, :length], np.empty((o, length), dtype=out.dtype)
         for k, off in enumerate(offsets):
             target = acc if k == 0 else tap
-            np.matmul(weight[:, :, k // kw, k % kw], flat[:, off : off + length], out=target)
+            np.matmul(taps[k], flat[:, off : off + length], out=target)
             if k:
                 acc += tap
         if bias is not None:
             acc += bias.reshape(o, 1)
-        self.save_for_backward(flat, weight)
-        self.geometry = (x.shape, (hp, wp), (h_out, w_out), padding, offsets, length)
+        self.save_for_backward(flat, taps)
+        self.geometry = (x.shape, (hp, wp), (h_out, w_out), padding, (kh, kw), offsets, length)
         return np.ascontiguousarray(out.reshape(o, n, hp, wp)[:, :, :h_out, :w_out].transpose(1, 0, 2, 3))
 
     def _backward_shifted(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        flat, weight = self.saved_tensors
-        (n, c, h, w), (hp, wp), (h_out, w_out), (ph, pw), offsets, length = self.geometry
-        o, _, kh, kw = weight.shape
+        flat, taps = self.saved_tensors  # taps: (kh·kw, O, C), tap k = w[:, :, k // kw, k % kw]
+        (n, c, h, w), (hp, wp), (h_out, w_out), (ph, pw), (kh, kw), offsets, length = self.geometry
+        o = taps.shape[1]
         grid = np.zeros((o, n, hp, wp), dtype=grad.dtype)  # dL/dy on the padded grid, 0 at invalid positions
         grid[:, :, :h_out, :w_out] = grad.transpose(1, 0, 2, 3)
         g = grid.reshape(o, n * hp * wp)[:, :length]
@@ -196,14 +205,15 @@ class Conv2dFunction(Function):
             grad_flat = np.zeros((c, n * hp * wp), dtype=grad.dtype)
             tap = np.empty((c, length), dtype=grad.dtype)
             for k, off in enumerate(offsets):
-                np.matmul(weight[:, :, k // kw, k % kw].T, g, out=tap)
+                np.matmul(taps[k].T, g, out=tap)
                 grad_flat[:, off : off + length] += tap
             grad_grid = grad_flat.reshape(c, n, hp, wp)[:, :, ph : ph + h, pw : pw + w]
             grad_x = np.ascontiguousarray(grad_grid.transpose(1, 0, 2, 3))
         if self.needs_input_grad[1]:
-            grad_w = np.empty_like(weight)
+            grad_taps = np.empty_like(taps)
             for k, off in enumerate(offsets):
-                grad_w[:, :, k // kw, k % kw] = g @ flat[:, off : off + length].T
+                np.matmul(g, flat[:, off : off + length].T, out=grad_taps[k])
+            grad_w = np.ascontiguousarray(grad_taps.reshape(kh, kw, o, c).transpose(2, 3, 0, 1))
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             grad_b = grad.sum(axis=(0, 2, 3))
         return (grad_x, grad_w, grad_b) if len(self.needs_input_grad) > 2 else (grad_x, grad_w)
@@ -214,15 +224,15 @@ class Conv2dFunction(Function):
         cols, weight = self.saved_tensors
         x_shape, padded_shape, kernel, stride, padding, dilation = self.geometry
         o = weight.shape[0]
-        g2 = grad.transpose(1, 0, 2, 3).reshape(o, -1)  # (O, N·H'·W')
+        g2 = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(o, -1)  # (O, N·H'·W'), BLAS-ready
         grad_x = grad_w = grad_b = None
         if self.needs_input_grad[0]:
-            grad_cols = weight.reshape(o, -1).T @ g2
+            grad_cols = np.matmul(np.ascontiguousarray(weight.reshape(o, -1)).T, g2)
             grad_padded = col2im(grad_cols, padded_shape, kernel, stride, dilation)
             (ph, pw), (h, w) = padding, x_shape[2:]
             grad_x = np.ascontiguousarray(grad_padded[:, :, ph : ph + h, pw : pw + w])
         if self.needs_input_grad[1]:
-            grad_w = (g2 @ cols.T).reshape(weight.shape)
+            grad_w = np.matmul(g2, cols.T).reshape(weight.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             grad_b = grad.sum(axis=(0, 2, 3))
         return (grad_x, grad_w, grad_b) if len(self.needs_input_grad) > 2 else (grad_x, grad_w)

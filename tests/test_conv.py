@@ -151,3 +151,31 @@ def test_an_empty_batch_gives_an_empty_output_and_zero_gradients(algorithm):
     rng = np.random.default_rng(0)
     empty, weight = leaf(rng.standard_normal((0, 2, 5, 5))), leaf(rng.standard_normal((3, 2, 3, 3)))
     assert gradcheck(lambda a, b: F.conv2d(a, b, algorithm=algorithm), [empty, weight])
+
+
+def _blas_compatible(a: np.ndarray) -> bool:
+    """NumPy < 2 hands a 2-D matmul operand to BLAS only if one stride is the itemsize and the other at least a
+    row (or column) of it; otherwise it runs its own loop, ~10x slower (NumPy 2 copies such operands first)."""
+    if a.ndim != 2:
+        return False
+    (s0, s1), (d0, d1), size = a.strides, a.shape, a.itemsize
+    return (s1 == size and s0 % size == 0 and s0 >= d1 * size) or (s0 == size and s1 % size == 0 and s1 >= d0 * size)
+
+
+@pytest.mark.parametrize("algorithm", ["im2col", "shifted"])
+def test_every_gemm_gets_blas_compatible_operands(algorithm, monkeypatch):
+    """The NumPy 1.26 performance cliff (issue 12): a strided weight tap made matmul skip BLAS."""
+    calls = []
+    real_matmul = np.matmul
+
+    def spy(a, b, *args, **kwargs):
+        calls.append([_blas_compatible(m) for m in (a, b, kwargs.get("out", a))])
+        return real_matmul(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(np, "matmul", spy)
+    rng = np.random.default_rng(0)
+    x = leaf(rng.standard_normal((2, 8, 6, 6)).astype(np.float32))
+    w = leaf(rng.standard_normal((4, 8, 3, 3)).astype(np.float32))
+    F.conv2d(x, w, padding=1, algorithm=algorithm).sum().backward()
+    assert len(calls) >= (3 if algorithm == "im2col" else 27)  # every GEMM goes through np.matmul
+    assert all(all(flags) for flags in calls), calls

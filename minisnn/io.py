@@ -186,8 +186,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], what: str = "fi
     except OSError as err:
         raise _path_error(err, path, what) from err
     try:
-        os.chmod(tmp_name, mode)
         with os.fdopen(fd, "wb") as f:
+            os.chmod(tmp_name, mode)  # mkstemp creates 0600
             write(f)
             f.flush()
             os.fsync(f.fileno())

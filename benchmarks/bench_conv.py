@@ -2,8 +2,10 @@
 
 Usage:  python benchmarks/bench_conv.py [--threads N] [--repeats R]
 
-Prints, per shape: median ms of forward and of forward+backward, peak extra memory (MB) of one
-forward+backward, and the ratio minisnn / PyTorch. Each measurement runs in a fresh process.
+Prints the NumPy version and its BLAS, then per shape: median ms of forward and of forward+backward with
+``algorithm="auto"``, the same with ``algorithm="im2col"`` (``auto`` must never be slower: issue 12),
+peak extra memory (MB) of one forward+backward, and the ratio minisnn / PyTorch. Each measurement runs in
+a fresh process.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]  # harness, and the minisnn of this checkout (not another install)
 import harness  # noqa: E402
 
 # (label, N, C, O, H=W, kernel, padding, dilation)
@@ -26,6 +29,7 @@ SHAPES = [
 
 
 def worker(framework: str, index: int, repeats: int, threads: int, mode: str) -> dict:
+    """``framework``: "minisnn" (algorithm "auto"), "minisnn-im2col" or "torch"."""
     if mode == "memory":
         harness.fix_mmap_threshold()
     import numpy as np
@@ -36,14 +40,15 @@ def worker(framework: str, index: int, repeats: int, threads: int, mode: str) ->
     w = (rng.standard_normal((o, c, k, k)) * 0.1).astype(np.float32)
     b = np.zeros(o, np.float32)
     g = rng.standard_normal((n, o, hw, hw)).astype(np.float32)
-    if framework == "minisnn":
+    if framework.startswith("minisnn"):
         from minisnn import Tensor
         from minisnn import functional as F
 
         xt, wt, bt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, requires_grad=True)
+        algorithm = framework.partition("-")[2] or "auto"
 
         def forward():
-            return F.conv2d(xt, wt, bt, padding=p, dilation=d)
+            return F.conv2d(xt, wt, bt, padding=p, dilation=d, algorithm=algorithm)
 
         def forward_backward():
             xt.grad = wt.grad = bt.grad = None
@@ -86,12 +91,20 @@ def main() -> None:
 
     with_torch = harness.torch_available()
     print(f"conv2d float32, {args.threads} threads, median of {args.repeats}; {harness.machine_description()}")
+    print(harness.numpy_description())
+    import minisnn
+
+    print(f"minisnn from {os.path.dirname(minisnn.__file__)}")
     if not with_torch:
         print("(PyTorch not installed: minisnn columns only; `pip install torch` to compare)")
     rows = []
     for i, shape in enumerate(SHAPES):
         ours = harness.measure(__file__, ["minisnn", str(i), "--repeats", str(args.repeats)], args.threads)
-        row = [shape[0], ours["forward_ms"], ours["forward_backward_ms"], ours["peak_mb"]]
+        im2col = harness.run_worker(
+            __file__, ["minisnn-im2col", str(i), "--repeats", str(args.repeats), "--mode", "time"], args.threads
+        )
+        row = [shape[0], ours["forward_ms"], ours["forward_backward_ms"], im2col["forward_ms"]]
+        row += [im2col["forward_backward_ms"], ours["peak_mb"]]
         if with_torch:
             theirs = harness.measure(__file__, ["torch", str(i), "--repeats", str(args.repeats)], args.threads)
             row += [
@@ -102,7 +115,7 @@ def main() -> None:
                 ours["forward_backward_ms"] / theirs["forward_backward_ms"],
             ]
         rows.append(row)
-    headers = ["shape", "fwd ms", "fwd+bwd ms", "peak MB"]
+    headers = ["shape", "fwd ms", "fwd+bwd ms", "im2col fwd ms", "im2col fwd+bwd ms", "peak MB"]
     if with_torch:
         headers += ["torch fwd ms", "torch fwd+bwd ms", "torch peak MB", "fwd ratio", "fwd+bwd ratio"]
     harness.print_table(headers, rows)

@@ -122,6 +122,19 @@ def print_table(headers: list[str], rows: list[list[object]]) -> str:
     return text
 
 
+def numpy_description() -> str:
+    """The NumPy version and the BLAS it was built with (name, version, configuration), for the table header."""
+    import numpy as np
+
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]  # NumPy >= 1.25
+        config = blas.get("openblas configuration", "").strip()
+        details = f"{blas.get('name', '?')} {blas.get('version', '?')}" + (f", {config}" if config else "")
+    except Exception:  # older NumPy: no machine-readable build information
+        details = "BLAS unknown"
+    return f"NumPy {np.__version__} ({details})"
+
+
 def machine_description() -> str:
     import platform
 

@@ -328,6 +328,15 @@ CASES = [
         CE,
         r"config.dilations",
     ),
+    Case("config noise_tau string", scnn_case(lambda c: setitem(c, "noise_tau", "5")), CE, r"config.noise_tau"),
+    Case("config noise_tau 0", scnn_case(lambda c: setitem(c, "noise_tau", 0)), CE, r"config.noise_tau.*> 0"),
+    Case("config input_scale nan", scnn_case(lambda c: setitem(c, "input_scale", float("nan"))), CE, "input_scale"),
+    Case(
+        "config neuron model unknown",
+        scnn_case(lambda c: setitem(c["neuron"], "model", "Izhikevich")),
+        CE,
+        r"config.neuron.model.*'Izhikevich'",
+    ),
     Case("config prefill 3", scnn_case(lambda c: setitem(c, "prefill", 3)), CE, r"config.prefill"),
     Case("config not an object", scnn_case(lambda c: [1, 2]), CE, r"config.*object"),
     Case(

@@ -20,25 +20,33 @@ Shapes: input x (N, C, H, W), weight w (O, C, kh, kw), bias b (O,), output y (N,
 col2im loops over the kh·kw kernel offsets and adds one strided slice per offset (``np.add.at`` would do
 the same 10–40× slower).
 
-**Shifted GEMMs** (used for stride-1 convolutions with C·kh·kw ≥ 64, where they are faster and need far less
-memory): lay the padded input out channel-major and flatten it, xf = x_pad as (C, N·Hp·Wp). Moving the
-kernel tap (p, q) by one pixel is then a shift of the flat index by off = p·dh·Wp + q·dw, so
+**Shifted GEMMs** (used for stride-1 convolutions with kw·C ≥ 64, where they are faster and keep far less
+memory for backward): lay the padded input out channel-major and flatten it, xf = x_pad as (C, L) with
+L = N·Hp·Wp. Moving the kernel tap (p, q) by one pixel is then a shift of the flat index by
+off(p, q) = p·dh·Wp + q·dw, so the output at every position of the padded grid is
 
-    y_grid = Σ_{p,q} w[:, :, p, q] @ xf[:, off : off + L]          (kh·kw GEMMs of (O, C)·(C, L))
+    y_grid[:, j] = Σ_{p,q} w[:, :, p, q] @ xf[:, j + off(p, q)]
 
-computes the output at every position of the padded grid (N, Hp, Wp) at once — each xf slice is a view, no
-copy — and the valid outputs are the top-left H'×W' corner of each image's grid (the other positions mix
-neighbouring rows and are discarded). Backward does the same with the roles swapped:
-dL/dw[:, :, p, q] = g_grid @ xf[:, off : off + L]ᵀ and dL/dxf[:, off : off + L] += w[:, :, p, q]ᵀ @ g_grid,
-with g_grid = dL/dy placed on the padded grid (zeros elsewhere). It saves only the padded input (C·N·Hp·Wp
-numbers) for backward instead of the kh·kw times larger ``cols``.
+and the valid outputs are the top-left H'×W' corner of each image's grid (the other positions mix neighbouring
+rows and are discarded). The kh·kw taps could each be one GEMM on a *view* of xf (no copy at all), but a GEMM
+with an inner dimension of only C runs BLAS inefficiently. So the kw taps of a kernel row are stacked — one copy,
+kw times the input (im2col copies kh·kw times): ``stacked`` (kw·C, Lq) with block q = xf[:, q·dw : q·dw + Lq] —
+and each kernel row p is one GEMM with inner dimension kw·C on a column slice of it:
 
-**BLAS needs strides it can take.** Every GEMM here is handed operands with one unit stride (C- or
-F-contiguous, or a column slice of such a matrix). The weight taps w[:, :, p, q] are *strided* views (their
-elements are kh·kw apart), so they are copied once into a contiguous (kh·kw, O, C) stack: NumPy 1.26 runs
-``matmul`` on an operand without a unit stride with its own triple loop instead of BLAS, ~10× slower — the
-performance cliff of issue 12 (shifted GEMMs took 786 ms instead of ~90 ms forward at N16 C32→32 64²). NumPy 2.4
-copies such an operand itself (numpy/numpy#23588), so there the copy here changes nothing.
+    y_grid[:, :L'] = Σ_p rows[p] @ stacked[:, p·dh·Wp : p·dh·Wp + L']      rows[p][o, (q, c)] = w[o, c, p, q]
+
+Backward: dL/dw's row p is g_grid @ stacked[:, p·dh·Wp : …]ᵀ (g_grid = dL/dy placed on the padded grid, zeros
+elsewhere), and dL/dxf[:, j] = Σ_{p,q} w[:, :, p, q]ᵀ g_grid[:, j − off(p, q)] is the *same* computation on
+g_grid with the kernel flipped and transposed — the adjoint of a convolution is a convolution with the flipped
+kernel. Only the padded input (C·L numbers) is kept for backward instead of the kh·kw times larger ``cols``.
+
+**BLAS needs strides it can take.** Every GEMM here gets operands with one unit stride (C- or F-contiguous, or
+a column slice of such a matrix): the per-row weights are copied into a contiguous (kh, O, kw·C) array rather
+than sliced out of w. A strided operand — such as w[:, :, p, q], whose elements are kh·kw apart — makes NumPy
+1.26's ``matmul`` run its own triple loop instead of BLAS, ~10× slower: that was the performance cliff of
+issue 12 (786 ms instead of ~90 ms forward at N16 C32→32 64²). NumPy 2.4 copies such an operand itself
+(numpy/numpy#23588). The row stacking then took the remaining gap on NumPy 1.26's bundled OpenBLAS 0.3.23,
+whose generic kernels (it does not recognise recent CPUs) run thin GEMMs poorly: ``benchmarks/README.md``.
 
 :func:`conv2d_reference` is the same maths as plain loops: the test oracle and the teaching device.
 """
@@ -114,18 +122,50 @@ def _pad(x: np.ndarray, padding: Pair) -> np.ndarray:
 
 
 def shifted_gemm_applies(weight_shape: tuple[int, ...], stride: int | Pair = 1) -> bool:
-    """Whether ``algorithm="auto"`` picks shifted GEMMs (stride 1 and C·kh·kw ≥ 64) rather than im2col.
+    """Whether ``algorithm="auto"`` picks shifted GEMMs rather than im2col: stride 1, more than one kernel tap,
+    and kw·C ≥ 64, the inner dimension of each of the kh row GEMMs.
 
-    Below C·kh·kw = 64 each of the kh·kw GEMMs has an inner dimension of only C, which BLAS runs inefficiently,
-    and the single im2col GEMM wins (measured: 3.4 ms vs 10.4 ms forward for N=16, C=4→32, 64×64, 3×3).
+    With thinner GEMMs the single im2col GEMM (inner dimension C·kh·kw) wins despite its copy; a 1×1 kernel has
+    nothing to shift. Measured (one thread, best of 10; N16, 64×64, 3×3, forward+backward, NumPy 2.4 / 1.26):
+    C 4→24: im2col 18 / 41 ms, shifted 32 / 64 ms; C 8→32: 47 / 103 vs 65 / 125; C 24→24: 168 / 259 vs
+    133 / 231; C 32→32: 242 / 386 vs 206 / 373. Strided convolutions would discard most of the grid.
     """
-    return as_pair(stride) == (1, 1) and weight_shape[1] * weight_shape[2] * weight_shape[3] >= 64
+    _, c, kh, kw = weight_shape
+    return as_pair(stride) == (1, 1) and kh * kw > 1 and kw * c >= 64
 
 
-def _grid_offsets(kernel: Pair, dilation: Pair, padded_width: int) -> list[int]:
-    """Flat-index shift of each kernel tap (p, q) on the padded grid: p·dh·Wp + q·dw, in (p, q) order."""
-    (kh, kw), (dh, dw) = kernel, dilation
-    return [p * dh * padded_width + q * dw for p in range(kh) for q in range(kw)]
+def _stack_row_taps(flat: np.ndarray, kw: int, dw: int) -> np.ndarray:
+    """The kw taps of one kernel row stacked: (kw·C, Lq) with block q = flat[:, q·dw : q·dw + Lq], Lq = L − dw·(kw − 1).
+
+    Row (q, c), column j holds the padded input at flat index j + q·dw: a kernel row's kw taps become one GEMM with
+    inner dimension kw·C (one copy of kw times the input, a third of im2col's for 3×3 kernels).
+    """
+    c, total = flat.shape
+    lq = total - dw * (kw - 1)
+    stacked = np.empty((kw, c, lq), dtype=flat.dtype)
+    for q in range(kw):
+        stacked[q] = flat[:, q * dw : q * dw + lq]
+    return stacked.reshape(kw * c, lq)
+
+
+def _row_gemms(stacked: np.ndarray, rows: np.ndarray, row_step: int, out: np.ndarray) -> None:
+    """out = Σ_p rows[p] @ stacked[:, p·row_step : p·row_step + L] (L = out's columns): one GEMM per kernel row.
+
+    ``stacked`` (kw·C, ≥ L + (kh − 1)·row_step) from :func:`_stack_row_taps`, ``rows`` (kh, O, kw·C) from
+    :func:`_row_weights`, ``out`` (O, L), written in place (it may be a column slice of a larger array).
+    """
+    part = np.empty(out.shape, dtype=out.dtype) if len(rows) > 1 else None
+    for p in range(len(rows)):
+        columns = stacked[:, p * row_step : p * row_step + out.shape[1]]
+        np.matmul(rows[p], columns, out=part if p else out)
+        if p:
+            out += part
+
+
+def _row_weights(weight: np.ndarray) -> np.ndarray:
+    """(kh, O, kw·C), contiguous: rows[p][o, q·C + c] = w[o, c, p, q] (matches :func:`_stack_row_taps`)."""
+    o, c, kh, kw = weight.shape
+    return np.ascontiguousarray(weight.transpose(2, 0, 3, 1)).reshape(kh, o, kw * c)
 
 
 class Conv2dFunction(Function):
@@ -176,44 +216,42 @@ class Conv2dFunction(Function):
         grid = np.zeros((c, n, hp, wp), dtype=x.dtype)  # the padded input, channel-major
         grid[:, :, ph : ph + h, pw : pw + w] = x.transpose(1, 0, 2, 3)
         flat = grid.reshape(c, n * hp * wp)
-        offsets = _grid_offsets((kh, kw), dilation, wp)
-        length = n * hp * wp - offsets[-1]  # every valid output position lies below this flat index
-        # the taps w[:, :, p, q] as contiguous (O, C) matrices: a strided view would make NumPy < 2 skip BLAS
-        taps = np.ascontiguousarray(weight.transpose(2, 3, 0, 1)).reshape(kh * kw, o, c)
+        rows = _row_weights(weight)  # (kh, O, kw·C)
+        length = n * hp * wp - dh * (kh - 1) * wp - dw * (kw - 1)  # every valid output lies below this index
         out = np.empty((o, n * hp * wp), dtype=np.result_type(x, weight))
-        acc, tap = out[:, :length], np.empty((o, length), dtype=out.dtype)
-        for k, off in enumerate(offsets):
-            target = acc if k == 0 else tap
-            np.matmul(taps[k], flat[:, off : off + length], out=target)
-            if k:
-                acc += tap
+        _row_gemms(_stack_row_taps(flat, kw, dw), rows, dh * wp, out[:, :length])
         if bias is not None:
-            acc += bias.reshape(o, 1)
-        self.save_for_backward(flat, taps)
-        self.geometry = (x.shape, (hp, wp), (h_out, w_out), padding, (kh, kw), offsets, length)
+            out[:, :length] += bias.reshape(o, 1)
+        self.save_for_backward(flat, weight)
+        self.geometry = (x.shape, (hp, wp), (h_out, w_out), padding, dilation, length)
         return np.ascontiguousarray(out.reshape(o, n, hp, wp)[:, :, :h_out, :w_out].transpose(1, 0, 2, 3))
 
     def _backward_shifted(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        flat, taps = self.saved_tensors  # taps: (kh·kw, O, C), tap k = w[:, :, k // kw, k % kw]
-        (n, c, h, w), (hp, wp), (h_out, w_out), (ph, pw), (kh, kw), offsets, length = self.geometry
-        o = taps.shape[1]
-        grid = np.zeros((o, n, hp, wp), dtype=grad.dtype)  # dL/dy on the padded grid, 0 at invalid positions
-        grid[:, :, :h_out, :w_out] = grad.transpose(1, 0, 2, 3)
-        g = grid.reshape(o, n * hp * wp)[:, :length]
+        flat, weight = self.saved_tensors
+        (n, c, h, w), (hp, wp), (h_out, w_out), (ph, pw), (dh, dw), length = self.geometry
+        o, _, kh, kw = weight.shape
+        total, lead = n * hp * wp, dh * (kh - 1) * wp + dw * (kw - 1)
+        # dL/dy on the padded grid (0 at invalid positions), after ``lead`` zeros: flat index j + lead is grid j
+        g_flat = np.zeros((o, lead + total), dtype=grad.dtype)
+        g_flat[:, lead:].reshape(o, n, hp, wp)[:, :, :h_out, :w_out] = grad.transpose(1, 0, 2, 3)
         grad_x = grad_w = grad_b = None
+        if self.needs_input_grad[1]:  # first, so that its stacked copy is freed before dL/dx needs one
+            # dL/dw[:, :, p, q] = g @ xf[:, off(p, q) : off(p, q) + L]ᵀ, a kernel row's kw taps at once
+            g, stacked = g_flat[:, lead : lead + length], _stack_row_taps(flat, kw, dw)
+            grad_rows = np.empty((kh, o, kw * c), dtype=np.result_type(grad, flat))
+            for p in range(kh):
+                np.matmul(g, stacked[:, p * dh * wp : p * dh * wp + length].T, out=grad_rows[p])
+            del g, stacked
+            grad_w = np.ascontiguousarray(grad_rows.reshape(kh, o, kw, c).transpose(1, 3, 0, 2))
         if self.needs_input_grad[0]:
-            grad_flat = np.zeros((c, n * hp * wp), dtype=grad.dtype)
-            tap = np.empty((c, length), dtype=grad.dtype)
-            for k, off in enumerate(offsets):
-                np.matmul(taps[k].T, g, out=tap)
-                grad_flat[:, off : off + length] += tap
+            # dL/dxf[:, j] = Σ_pq w[:, :, p, q]ᵀ g[:, j − off(p, q)]: the same row GEMMs run on the gradient with
+            # the kernel flipped and transposed (the adjoint of a convolution is a convolution with the flipped
+            # kernel); the ``lead`` zeros in front of g make every shifted slice start at index ≥ 0
+            flipped = np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, O, kh, kw)
+            grad_flat = np.empty((c, total), dtype=grad.dtype)
+            _row_gemms(_stack_row_taps(g_flat, kw, dw), _row_weights(flipped), dh * wp, grad_flat)
             grad_grid = grad_flat.reshape(c, n, hp, wp)[:, :, ph : ph + h, pw : pw + w]
             grad_x = np.ascontiguousarray(grad_grid.transpose(1, 0, 2, 3))
-        if self.needs_input_grad[1]:
-            grad_taps = np.empty_like(taps)
-            for k, off in enumerate(offsets):
-                np.matmul(g, flat[:, off : off + length].T, out=grad_taps[k])
-            grad_w = np.ascontiguousarray(grad_taps.reshape(kh, kw, o, c).transpose(2, 3, 0, 1))
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             grad_b = grad.sum(axis=(0, 2, 3))
         return (grad_x, grad_w, grad_b) if len(self.needs_input_grad) > 2 else (grad_x, grad_w)

@@ -250,7 +250,8 @@ def conv2d(
         bias: (O,) or None.
         stride, padding, dilation: an int or an (h, w) pair.
         algorithm: "im2col", "shifted" (stride 1 only) or "auto" (shifted GEMMs for stride-1 convolutions with
-            C·kh·kw ≥ 64, im2col otherwise); the same numbers either way, up to float rounding.
+            kw·C ≥ 64 and more than one tap, im2col otherwise: :func:`minisnn.conv.shifted_gemm_applies`); the
+            same numbers either way, up to float rounding.
     Returns:
         (N, O, H', W') with H' = ⌊(H + 2·ph − dh·(kh − 1) − 1) / sh⌋ + 1 (likewise W').
 

@@ -40,11 +40,12 @@ def test_conv2d_gradcheck(case, algorithm):
     assert gradcheck(lambda *t: F.conv2d(*t, **geometry), inputs)
 
 
-@given(conv_case(max_side=6, min_channels=7))
+@given(conv_case(max_side=5, min_channels=22))
 def test_conv2d_gradcheck_wide_layers_take_the_shifted_path(case):
     x, weight, bias, geometry = case
     geometry = {**geometry, "stride": (1, 1)}
-    assert shifted_gemm_applies(weight.shape, (1, 1)) == (weight[0].size >= 64)
+    _, c, kh, kw = weight.shape
+    assert shifted_gemm_applies(weight.shape, (1, 1)) == (kh * kw > 1 and kw * c >= 64)
     inputs = [leaf(x), leaf(weight)] + ([leaf(bias)] if bias is not None else [])
     assert gradcheck(lambda *t: F.conv2d(*t, **geometry), inputs, max_full_outputs=64)
 
@@ -177,5 +178,5 @@ def test_every_gemm_gets_blas_compatible_operands(algorithm, monkeypatch):
     x = leaf(rng.standard_normal((2, 8, 6, 6)).astype(np.float32))
     w = leaf(rng.standard_normal((4, 8, 3, 3)).astype(np.float32))
     F.conv2d(x, w, padding=1, algorithm=algorithm).sum().backward()
-    assert len(calls) >= (3 if algorithm == "im2col" else 27)  # every GEMM goes through np.matmul
+    assert len(calls) >= (3 if algorithm == "im2col" else 9)  # every GEMM goes through np.matmul
     assert all(all(flags) for flags in calls), calls

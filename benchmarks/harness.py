@@ -132,7 +132,31 @@ def numpy_description() -> str:
         details = f"{blas.get('name', '?')} {blas.get('version', '?')}" + (f", {config}" if config else "")
     except Exception:  # older NumPy: no machine-readable build information
         details = "BLAS unknown"
-    return f"NumPy {np.__version__} ({details})"
+    core = _openblas_core()
+    return f"NumPy {np.__version__} ({details}{'; kernels for ' + core if core else ''})"
+
+
+def _openblas_core() -> str:
+    """The CPU type the loaded OpenBLAS chose kernels for (e.g. "SkylakeX"; "Prescott" = its generic fallback for
+    a CPU it does not recognise), or "" when that cannot be asked (Linux only, OpenBLAS only)."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            libraries = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line})
+    except OSError:
+        return ""
+    for path in libraries:
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("openblas_get_corename64_", "scipy_openblas_get_corename64_", "openblas_get_corename"):
+            function = getattr(library, symbol, None)
+            if function is not None:
+                function.restype = ctypes.c_char_p
+                return function().decode()
+    return ""
 
 
 def machine_description() -> str:

@@ -337,6 +337,7 @@ CASES = [
         CE,
         r"config.neuron.model.*'Izhikevich'",
     ),
+    Case("config residual_init 0", scnn_case(lambda c: setitem(c, "residual_init", 0)), CE, "config.residual_init"),
     Case("config prefill 3", scnn_case(lambda c: setitem(c, "prefill", 3)), CE, r"config.prefill"),
     Case("config not an object", scnn_case(lambda c: [1, 2]), CE, r"config.*object"),
     Case(

@@ -67,13 +67,13 @@ def _shard_key(name: str) -> tuple[int, int, str]:
 def _walk_train(train_dir: Path) -> Iterator[Path]:
     """Images in ``HR/train``: shard folders in numeric order, files sorted inside each (lazy). Unreadable
     shards and self-referencing links are skipped with a warning (:func:`~minisnn.data.sources.scan_folder`)."""
-    for entry, is_dir, is_file in scan_folder(train_dir, "LSDIR", _shard_key):
+    for path, is_dir, is_file in scan_folder(train_dir, "LSDIR", _shard_key):
         if is_dir:
-            for f, _, f_is_file in scan_folder(Path(entry.path), "LSDIR", _shard_key):
-                if f_is_file and _is_image(f.name):
-                    yield Path(f.path)
-        elif is_file and _is_image(entry.name):
-            yield Path(entry.path)
+            for file, _, file_is_file in scan_folder(path, "LSDIR", _shard_key):
+                if file_is_file and _is_image(file.name):
+                    yield file
+        elif is_file and _is_image(path.name):
+            yield path
 
 
 def _read_train_json(json_path: Path, root: Path, max_images: int | None) -> list[Path]:

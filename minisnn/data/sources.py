@@ -220,8 +220,8 @@ def check_readable_folder(folder: Path, owner: str) -> None:
         )  # fmt: skip
 
 
-def scan_folder(folder: Path, owner: str, key: Callable[[str], object] = str) -> list[tuple[os.DirEntry, bool, bool]]:
-    """The non-hidden entries of ``folder`` sorted by ``key(name)``, each as (entry, is_dir, is_file).
+def scan_folder(folder: Path, owner: str, key: Callable[[str], object] = str) -> list[tuple[Path, bool, bool]]:
+    """The non-hidden entries of ``folder`` sorted by ``key(name)``, each as (path, is_dir, is_file).
 
     Nothing here aborts a listing: a folder that cannot be read (permission denied, vanished) and an entry
     whose type cannot be found (a symbolic link to itself: "Too many levels of symbolic links") are skipped
@@ -236,7 +236,7 @@ def scan_folder(folder: Path, owner: str, key: Callable[[str], object] = str) ->
     out = []
     for entry in entries:
         try:
-            out.append((entry, entry.is_dir(), entry.is_file()))
+            out.append((Path(entry.path), entry.is_dir(), entry.is_file()))
         except OSError as err:
             warnings.warn(f"{owner}: skipping {entry.path!r}: {err.strerror or err}", stacklevel=3)
     return out
@@ -260,11 +260,11 @@ def iter_image_files(root: Path, extensions: Iterable[str] = IMAGE_EXTENSIONS) -
         if real in seen:  # symlink loop
             return
         seen.add(real)
-        for entry, is_dir, is_file in scan_folder(folder, "FolderImages"):
+        for path, is_dir, is_file in scan_folder(folder, "FolderImages"):
             if is_dir:
-                yield from walk(Path(entry.path))
-            elif is_file and os.path.splitext(entry.name)[1][1:].lower() in exts:
-                yield Path(entry.path)
+                yield from walk(path)
+            elif is_file and path.suffix[1:].lower() in exts:
+                yield path
 
     yield from walk(Path(root))
 

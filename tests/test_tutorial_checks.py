@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from minisnn import Tensor
+from minisnn import functional as F
+
 TUTORIALS = Path(__file__).resolve().parent.parent / "tutorials"
 sys.path.insert(0, str(TUTORIALS))
 checks = pytest.importorskip("checks")
@@ -279,3 +282,57 @@ def test_first_spike_check_rejects_wrong_answers(wrong, capsys):
 def test_first_spike_check_accepts_the_solution(capsys):
     assert checks.check_first_spike(solution("06_first_spike").first_spike_class)
     assert "correct ✔" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 07
+def full_image_mse(pred, images, masks):  # the placeholder
+    return F.mse_loss(pred, images)
+
+
+def divided_by_mask_mean(pred, images, masks):  # passes when the prediction is composited, not in general
+    return F.mse_loss(pred, images) / float(masks.mean())
+
+
+def a_number_without_graph(pred, images, masks):
+    m = np.broadcast_to(masks, pred.shape)
+    return Tensor(np.sum(m * (pred.data - images) ** 2) / m.sum())
+
+
+def per_image_mean(pred, images, masks):  # every image weighs the same, whatever its hole size
+    m = np.broadcast_to(masks, pred.shape)
+    per = [(((pred[k] - images[k]) ** 2) * m[k]).sum() / float(m[k].sum()) for k in range(len(images))]
+    return sum(per[1:], per[0]) / len(per)
+
+
+@pytest.mark.parametrize("wrong", [full_image_mse, divided_by_mask_mean, a_number_without_graph, per_image_mean])
+def test_hole_loss_check_rejects_wrong_answers(wrong, capsys):
+    assert not checks.check_hole_loss(wrong)
+    assert "correct" not in capsys.readouterr().out
+
+
+def test_hole_loss_check_accepts_the_solution(capsys):
+    assert checks.check_hole_loss(solution("07_hole_loss").hole_loss)
+    assert "correct ✔" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 08
+def psnr_case():
+    rng = np.random.default_rng(3)
+    truth = rng.random((3, 16, 16))
+    filled = np.clip(truth + rng.normal(0, 0.1, truth.shape), 0, 1)
+    mask = np.zeros((1, 16, 16))
+    mask[:, 4:10, 3:12] = 1
+    filled = np.where(mask > 0, filled, truth)  # known pixels kept, as a fill does
+    return filled, truth, mask
+
+
+def test_psnr_check_rejects_wrong_answers_and_accepts_the_solution(capsys):
+    filled, truth, mask = psnr_case()
+    whole_image = 10 * np.log10(1 / np.mean((filled - truth) ** 2))
+    hole = np.broadcast_to(mask > 0, truth.shape)
+    summed_channels = 10 * np.log10(1 / (np.sum((filled - truth)[hole] ** 2) / mask.sum()))
+    for wrong in (None, whole_image, summed_channels, "twenty"):
+        assert not checks.check_psnr_by_hand(wrong, filled, truth, mask)
+    assert "correct" not in capsys.readouterr().out
+    mine = solution("08_psnr_by_hand").hole_psnr(filled, truth, mask)
+    assert checks.check_psnr_by_hand(mine, filled, truth, mask)

@@ -349,3 +349,77 @@ def check_first_spike(decode: Callable[[np.ndarray], np.ndarray]) -> bool:
             return False
     print("correct ✔  (random trains, an early spike against a late burst, silent neurons, ties, no spikes)")
     return True
+
+
+# ------------------------------------------------------------------------------------------ tutorial 07
+def _hole_loss_case(seed: int = 0) -> tuple[Any, np.ndarray, np.ndarray]:
+    """A prediction that is NOT composited (errors everywhere) and holes of different sizes per image."""
+    from minisnn import Tensor
+
+    rng = np.random.default_rng(seed)
+    pred = Tensor(rng.random((3, 3, 12, 12)), requires_grad=True)
+    images = rng.random((3, 3, 12, 12))
+    masks = np.zeros((3, 1, 12, 12))
+    masks[0, :, 2:5, 2:5] = 1  # 9 pixels
+    masks[1, :, 1:11, 1:11] = 1  # 100 pixels
+    masks[2, :, 6:8, :] = 1  # 24 pixels
+    return pred, images, masks
+
+
+def check_hole_loss(hole_loss: Callable[..., Any]) -> bool:
+    """Exercise 07: ``hole_loss(pred, images, masks)`` = Σ m (pred − y)² / (3 Σ m), a Tensor with a graph."""
+    from minisnn import Tensor
+
+    pred, images, masks = _hole_loss_case()
+    try:
+        loss = hole_loss(pred, images, masks)
+    except Exception as error:  # noqa: BLE001
+        return _report_exception(error, "hole_loss")
+    if not isinstance(loss, Tensor):
+        print(f"hole_loss must return a minisnn Tensor (so that backward() works), got {type(loss).__name__}")
+        return False
+    if loss.size != 1:
+        print(f"hole_loss must return one number (a 0-d Tensor), got shape {loss.shape}")
+        return False
+    if not loss.requires_grad:
+        print("your loss has no graph: build it from pred with Tensor operations (F.mse_loss), don't wrap a number")
+        return False
+    m = np.broadcast_to(masks, pred.shape)
+    reference = float(np.sum(m * (pred.data - images) ** 2) / m.sum())
+    if not np.isclose(loss.item(), reference, rtol=1e-9):
+        print(
+            "not yet: the value is not the mean squared error over the hole pixels. This check uses a prediction "
+            "that is NOT composited, so errors outside the hole must get weight 0, and images with big holes must "
+            "count in proportion to their hole (weight the error by the mask, normalise by the batch's mask mean)"
+        )
+        return False
+    pred.grad = None
+    loss.backward()
+    expected_grad = 2 * m * (pred.data - images) / m.sum()
+    if pred.grad is None or not np.allclose(pred.grad, expected_grad, rtol=1e-7, atol=1e-12):
+        print("the value is right but its gradient is not: the loss must be computed from pred, not from a copy")
+        return False
+    print("correct ✔  (value and gradient, with a non-composited prediction and holes of three sizes)")
+    return True
+
+
+# ------------------------------------------------------------------------------------------ tutorial 08
+def check_psnr_by_hand(my_psnr: Any, filled: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> bool:
+    """Exercise 08: the hole PSNR of one crop, 10·log10(1/MSE) with the MSE over hole pixels and channels."""
+    if my_psnr is None:
+        print("not yet: set my_psnr (the hole MSE first, over hole pixels AND channels, then 10·log10(1/MSE))")
+        return False
+    try:
+        value = float(my_psnr)
+    except (TypeError, ValueError):
+        print(f"my_psnr must be a number, got {my_psnr!r}")
+        return False
+    m = np.broadcast_to(np.asarray(mask) > 0, np.shape(filled))
+    mse = float(np.mean((np.asarray(filled, np.float64) - truth)[m] ** 2))
+    expected = 10 * np.log10(1.0 / mse)
+    if abs(value - expected) <= 1e-6 * abs(expected):
+        print("correct ✔")
+        return True
+    print("not yet: that is not the PSNR of the hole's mean squared error. Average the squared error over the "
+          "missing pixels and all three channels only (not the whole image), then take 10·log10(1/MSE).")  # fmt: skip
+    return False

@@ -1,9 +1,12 @@
-"""Solution to tutorial 08's exercise: hole PSNR by hand, checked against minisnn.inpainting.metrics.psnr."""
+"""Solution to tutorial 08's exercise: the hole PSNR of one crop by hand.
+
+Run on its own: ``python tutorials/solutions/08_psnr_by_hand.py`` (it asserts that the notebook's check passes).
+"""
+
+import sys
+from pathlib import Path
 
 import numpy as np
-
-from minisnn.data import sample_photos, validation_set
-from minisnn.inpainting import harmonic_fill, metrics
 
 
 def hole_psnr(filled: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
@@ -14,8 +17,12 @@ def hole_psnr(filled: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from checks import check_psnr_by_hand
+
+    from minisnn.data import sample_photos, validation_set
+    from minisnn.inpainting import harmonic_fill
+
     data = validation_set(sample_photos("val"), 64, 1, mask="box", seed=1)
     filled = harmonic_fill(data.inputs[0, :3], data.masks[0])
-    mine = hole_psnr(filled, data.images[0], data.masks[0])
-    assert abs(mine - metrics.psnr(filled, data.images[0], data.masks[0])) < 1e-6
-    print(f"correct ✔ {mine:.3f} dB")
+    assert check_psnr_by_hand(hole_psnr(filled, data.images[0], data.masks[0]), filled, data.images[0], data.masks[0])

@@ -39,9 +39,10 @@ from minisnn.tensor import Tensor
 #: The default neuron of ``LIF`` and ``SNNConv2d``: τ = R·C = 5 ms, dt = 1 ms (β = 0.8, input gain dt/C = 0.2),
 #: threshold 1, reset to 0. Like snnTorch's ``Leaky(beta=0.8)`` with its input scaled by 0.2. Steady state
 #: V = R·I, so a constant current above the rheobase I = v_th/R = 1 fires. dt/τ = 0.2 is coarse for the
-#: theory (tutorial 03 asks for dt ≤ τ/10 when comparing with the continuous f–I curve; at I = 3 Euler fires at
-#: 500 Hz where the continuous neuron fires at 365 Hz): it is a layer for learning, where dt is part of the
-#: model. See :mod:`minisnn.paper` for the seed paper's Table 1.
+#: theory (tutorial 03 asks for dt ≤ τ/10 when comparing with the continuous f–I curve; at I = 3 the continuous
+#: neuron fires at 493 Hz, every τ·ln(3/2) ≈ 2.03 ms, where Euler fires at 500 Hz, every 2nd step, and the exact
+#: step at 333 Hz, every 3rd): it is a layer for learning, where dt is part of the model. See
+#: :mod:`minisnn.paper` for the seed paper's Table 1.
 DEFAULT_NEURON = LIFParams(R=1.0, C=5.0, dt=1.0)
 
 OUTPUTS = ("spikes", "rate", "membrane")

@@ -3,8 +3,8 @@
 Every anticipated user error -- a bad flag value, a missing or unreadable dataset, a checkpoint that is not one, an
 output folder that is a file or read-only, an existing model that a fresh run would replace -- ends the program
 with exit status 2 and one line ``error: ...`` naming the flag, file or field; ``--debug`` shows the traceback
-instead. A run whose loss diverges stops with status 1 and keeps its last good checkpoint; Ctrl-C stops with
-status 130 after saving.
+instead. A run that diverges (a NaN loss or validation) stops with status 1 and keeps its last good checkpoint;
+Ctrl-C stops with status 130 after saving.
 """
 
 from __future__ import annotations

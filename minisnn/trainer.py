@@ -11,8 +11,9 @@ The loop is the one you would write by hand (tutorial 06, the spiking classifier
         optimizer.step()
 
 plus what a long run needs: a validation every ``val_every`` steps, a checkpoint every ``checkpoint_every``
-steps, a clean stop on a NaN/inf loss (keeping the last good checkpoint), and Ctrl-C turned into "finish this
-step, save, stop". Everything that decides the next step -- parameters, the optimiser's moments, the batch
+steps, a clean stop on a NaN/inf loss (keeping the last good checkpoint) -- or on broken weights that the
+validation sees first (a :class:`~minisnn.nn.NonFiniteCurrentError`, or a NaN metric) -- and Ctrl-C turned into
+"finish this step, save, stop". Everything that decides the next step -- parameters, the optimiser's moments, the batch
 stream's position, the random generators of spiking and dropout layers, the step count -- is in the
 checkpoint, so ``resume=True`` continues with exactly the losses an uninterrupted run would have had.
 
@@ -46,7 +47,7 @@ SCHEDULES = ("constant", "cosine")
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the last good checkpoint is kept."""
+    """The loss (or a validation metric) became NaN or infinite; the last good checkpoint is kept."""
 
 
 class Batches(Protocol):
@@ -195,7 +196,8 @@ def train(
         loss_fn: (model, batch) → scalar loss Tensor, with the model in training mode.
         schedule: step → learning rate (default: the optimiser's lr throughout).
         validate: model → {metric: value}, called every ``val_every`` steps and at the last step (the model is
-            put back in training mode afterwards).
+            put back in training mode afterwards). A :class:`~minisnn.nn.NonFiniteCurrentError` or a NaN value
+            from it counts as a divergence, so check the validation data beforehand (as the tasks' ``fit`` do).
         out_dir: where ``model.npz`` (the checkpoint) and ``history.json`` go; None keeps nothing on disk.
         resume: continue from ``out_dir/model.npz`` (same metadata, see :func:`check_resume`).
         metadata: ``{"config": {...}, "settings": {...}, ...}`` saved in the checkpoint's header.
@@ -205,7 +207,8 @@ def train(
             ``out_dir/best.npz`` (weights and metadata only) -- early stopping without stopping.
 
     Returns:
-        The :class:`History`. Raises :class:`TrainingDiverged` on a NaN/inf loss (the last checkpoint is kept)
+        The :class:`History`. Raises :class:`TrainingDiverged` on a NaN/inf loss or a divergence first seen in the
+        validation (the last checkpoint is kept)
         and ``KeyboardInterrupt`` after saving a checkpoint when interrupted with Ctrl-C.
     """
     for name, value in (("steps", steps), ("val_every", val_every), ("checkpoint_every", checkpoint_every)):
@@ -250,6 +253,12 @@ def train(
         history.save(out / "history.json")
         last_saved[0] = step
 
+    def diverged(what: str, step: int) -> TrainingDiverged:
+        kept = "none was saved" if last_saved[0] is None else f"{checkpoint_path} (step {last_saved[0]})"
+        return TrainingDiverged(
+            f"{what} at step {step}; stopping. The last good checkpoint: {kept}. Try a smaller lr or check the data."
+        )
+
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -269,11 +278,7 @@ def train(
                 except NonFiniteCurrentError:  # the weights went NaN/inf: same handling as a NaN loss
                     value = math.nan
                 if not math.isfinite(value):
-                    kept = "none was saved" if last_saved[0] is None else f"{checkpoint_path} (step {last_saved[0]})"
-                    raise TrainingDiverged(
-                        f"the loss became {value} at step {step}; stopping. The last good checkpoint: {kept}. "
-                        "Try a smaller lr or check the data."
-                    )
+                    raise diverged(f"the loss became {value}", step)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -282,7 +287,16 @@ def train(
                 history.lr.append(optimizer.lr)
                 running = value if running is None else 0.95 * running + 0.05 * value
                 if validate is not None and (step % val_every == 0 or step == steps):
-                    values = validate(model)
+                    try:
+                        values = validate(model)
+                    except NonFiniteCurrentError as error:  # this step's update broke the weights
+                        layer = str(error).partition(":")[0]  # "SNNConv2d: the input current contains NaN ..."
+                        raise diverged(
+                            f"the validation found NaN or inf in the input current of {layer}", step
+                        ) from None
+                    broken = [name for name, v in values.items() if math.isnan(v)]  # inf may be an exact fill
+                    if broken:
+                        raise diverged(f"the validation {broken[0]} became nan", step)
                     history.record_validation(step, values)
                     model.train()
                     if best_metric is not None and out is not None and best_metric in values:

@@ -102,6 +102,18 @@ def test_missing_data_and_unknown_split(tmp_path, capsys):
     assert code == 2 and err.startswith("error:")
 
 
+@pytest.mark.parametrize("spiking", [[], ["--no-spiking"]])
+def test_a_diverged_run_exits_1_naming_the_last_good_checkpoint(tmp_path, capsys, spiking):
+    # lr 1e30 breaks the weights in the first update; validation (every step) is the first to see it
+    out = tmp_path / "run"
+    code, err = run(["train", "--out", str(out), "--lr", "1e30", *FAST, "--steps", "3", *spiking], capsys)
+    assert code == 1, err
+    last = err.splitlines()[-1]  # after NumPy's overflow warnings
+    assert last.startswith("error: the validation") and "at step 1; stopping" in last
+    assert "The last good checkpoint: none was saved" in last
+    assert not (out / "model.npz").exists()
+
+
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(FileNotFoundError):
         main(["--debug", "evaluate", "--checkpoint", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "e")])

@@ -99,6 +99,22 @@ def test_nan_stops_and_keeps_the_last_checkpoint(tmp_path):
     assert io.load(tmp_path / "model.npz").extra["step"] == 4
 
 
+@pytest.mark.parametrize("failure", ["raises", "nan"])
+def test_a_divergence_first_seen_in_validation_stops_like_a_nan_loss(tmp_path, failure):
+    from minisnn.nn import NonFiniteCurrentError
+
+    def validate(model):  # the weights are fine until step 5, whose update breaks them
+        if model.calls < 5:
+            return {"loss": 0.1, "psnr": float("inf")}  # an infinite PSNR (an exact fill) is no divergence
+        if failure == "raises":
+            raise NonFiniteCurrentError("SNNConv2d: the input current contains NaN or inf")
+        return {"loss": float("nan"), "psnr": 20.0}
+
+    with pytest.raises(TrainingDiverged, match=r"validation.* at step 5.*model.npz \(step 4\)"):
+        run(Noisy(), 10, tmp_path, validate=validate, val_every=1, checkpoint_every=2)
+    assert io.load(tmp_path / "model.npz").extra["step"] == 4
+
+
 def test_ctrl_c_finishes_the_step_and_saves(tmp_path):
     with pytest.raises(KeyboardInterrupt, match="interrupted at step 3; checkpoint saved"):
         run(Noisy(interrupt_at=3), 10, tmp_path, checkpoint_every=100)

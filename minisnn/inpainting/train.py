@@ -149,8 +149,8 @@ def fit(
 
     Returns:
         The :class:`~minisnn.trainer.History` (``val["loss"]``, ``val["hole_psnr"]`` and, once, the best classical
-        fill's ``val["baseline_psnr"]``). Raises :class:`TrainingDiverged` on a NaN/inf loss (the last checkpoint
-        is kept) and ``KeyboardInterrupt`` after saving a checkpoint when interrupted with Ctrl-C.
+        fill's ``val["baseline_psnr"]``). Raises :class:`TrainingDiverged` on a NaN/inf loss or validation (the last
+        checkpoint is kept) and ``KeyboardInterrupt`` after saving a checkpoint when interrupted with Ctrl-C.
     """
     settings = TrainSettings(steps, batch_size, crop_size, lr, loss, mask, seed, lr_schedule, min_lr_fraction, augment)
     batches = InpaintingBatches(train_data, crop_size, batch_size, mask=mask, rng=seed, augment=augment == "flips")
@@ -161,6 +161,9 @@ def fit(
 
     check = None
     if val_data is not None:
+        for name in ("inputs", "images", "masks"):  # so that a NaN in validation means broken weights, not data
+            if not np.all(np.isfinite(getattr(val_data, name))):
+                raise ValueError(f"fit: val_data.{name} contains NaN or inf; the validation crops must be finite")
         baseline_name, baseline = _baseline_psnr(val_data)
 
         def check(m: SCNN) -> dict[str, float]:

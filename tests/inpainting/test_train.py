@@ -86,6 +86,13 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoint(tmp_p
     assert io.load(tmp_path / "model.npz").extra["step"] == 4
 
 
+def test_validation_data_with_nan_is_an_input_error_not_a_divergence(tmp_path):
+    val = validation_set(tiny_images(seed=1), 16, 2, seed=0)
+    val.inputs[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="val_data.inputs contains NaN or inf"):
+        fit(tiny_model(), tiny_images(), val, steps=2, out_dir=tmp_path, **SETTINGS)
+
+
 def test_ctrl_c_finishes_the_step_saves_and_stops(tmp_path):
     with pytest.raises(KeyboardInterrupt, match="interrupted at step 3; checkpoint saved"):
         fit(ExplodesAt(3, "sigint"), tiny_images(), None, steps=10, out_dir=tmp_path, checkpoint_every=100,

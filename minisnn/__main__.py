@@ -104,7 +104,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     prepare_out(out, args.resume, args.overwrite)
-    train_images = open_images(args.data, "train", max_images=args.max_images)
+    try:
+        train_images = open_images(args.data, "train", max_images=args.max_images)
+    except FileNotFoundError:
+        if not Path(str(args.data)).is_dir() or _is_lsdir(args.data):
+            raise
+        count = len(open_images(args.data, "all"))  # raises the real problem if the folder holds no image at all
+        raise CLIError(
+            f"--data {args.data} holds {count} image{'s' * (count != 1)}; train needs at least 2, because a plain "
+            "folder's 1st image (and every 10th after it) is held out for validation: add images to the folder"
+        ) from None
     val_images = open_images(args.data, "val", max_images=args.max_images)
     val = validation_set(val_images, args.crop, args.val_crops, mask=args.mask, seed=args.seed + 1)
     model = _model_from_args(args)

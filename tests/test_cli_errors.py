@@ -114,6 +114,17 @@ def test_a_diverged_run_exits_1_naming_the_last_good_checkpoint(tmp_path, capsys
     assert not (out / "model.npz").exists()
 
 
+def test_a_one_image_folder_gets_advice_train_can_follow(tmp_path, capsys):
+    from PIL import Image
+
+    folder = tmp_path / "one"
+    folder.mkdir()
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(folder / "a.png")
+    code, err = run(["train", "--data", str(folder), "--out", str(tmp_path / "o"), *FAST], capsys)
+    assert code == 2 and err.count("\n") == 0, err
+    assert "holds 1 image" in err and "at least 2" in err and "--split" not in err
+
+
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(FileNotFoundError):
         main(["--debug", "evaluate", "--checkpoint", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "e")])

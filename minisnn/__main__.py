@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -26,6 +26,13 @@ MASKS = ("box", "freeform", "mixed")
 
 class CLIError(Exception):
     """A user error the command line reports in one line (exit status 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the house error format: one line ``error: ...`` and exit status 2, no usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 def positive_int(text: str) -> int:
@@ -357,7 +364,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m minisnn", description="minisnn: spiking inpainting from scratch")
+    parser = Parser(prog="python -m minisnn", description="minisnn: spiking inpainting from scratch")
     parser.add_argument("--version", action="version", version=f"minisnn {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,demo,classify}")

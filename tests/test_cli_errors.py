@@ -31,7 +31,9 @@ def argparse_rejects(argv, fragment, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
-    assert fragment in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err  # one line, no usage block
+    assert fragment in err
 
 
 @pytest.mark.parametrize(
@@ -49,7 +51,14 @@ def argparse_rejects(argv, fragment, capsys):
     ],
 )
 def test_flag_values_are_checked_before_anything_runs(argv, fragment, capsys):
-    argparse_rejects(argv, fragment, capsys)
+    flag = next(a.split("=")[0] for a in reversed(argv) if a.startswith("--"))
+    argparse_rejects(argv, f"argument {flag}: {fragment}" if fragment != "invalid choice" else flag, capsys)
+
+
+def test_usage_errors_are_one_line_too(capsys):
+    argparse_rejects(["train", "--no-such-flag"], "unrecognized arguments: --no-such-flag", capsys)
+    argparse_rejects(["evaluate"], "the following arguments are required: --checkpoint", capsys)
+    argparse_rejects([], "the following arguments are required", capsys)
 
 
 def test_a_fresh_run_does_not_replace_a_trained_model(trained, capsys):

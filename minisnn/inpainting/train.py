@@ -90,8 +90,11 @@ def predict(model: SCNN, inputs: np.ndarray, chunk: int = 32) -> np.ndarray:
 
 
 def validate(model: SCNN, val: Batch, loss_kind: str) -> dict[str, float]:
-    """Validation loss and pooled hole PSNR (dB, outputs clipped to [0, 1]) on a fixed batch."""
+    """Validation loss and pooled hole PSNR (dB, outputs clipped to [0, 1]) on a fixed batch; both NaN when the
+    network's outputs are not finite (its weights have diverged), which stops :func:`fit`."""
     pred = predict(model, val.inputs)
+    if not np.all(np.isfinite(pred)):
+        return {"loss": float("nan"), "hole_psnr": float("nan")}
     loss = compute_loss(loss_kind, Tensor(pred), val.images, val.masks).item()
     err = (np.clip(pred, 0, 1).astype(np.float64) - val.images) ** 2
     hole = 3 * val.masks.reshape(len(pred), -1).sum(axis=1)

@@ -93,6 +93,19 @@ def test_validation_data_with_nan_is_an_input_error_not_a_divergence(tmp_path):
         fit(tiny_model(), tiny_images(), val, steps=2, out_dir=tmp_path, **SETTINGS)
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, 1e30])
+def test_validation_of_diverged_weights_gives_nan_metrics_not_an_error(value):
+    from minisnn.inpainting.train import validate
+
+    val = validation_set(tiny_images(seed=1), 16, 2, seed=0)
+    model = tiny_model(spiking=False)
+    for p in model.parameters():
+        p.data[...] = value
+    with np.errstate(all="ignore"):
+        values = validate(model, val, "hole_weighted")
+    assert np.isnan(values["loss"]) and np.isnan(values["hole_psnr"])
+
+
 def test_ctrl_c_finishes_the_step_saves_and_stops(tmp_path):
     with pytest.raises(KeyboardInterrupt, match="interrupted at step 3; checkpoint saved"):
         fit(ExplodesAt(3, "sigint"), tiny_images(), None, steps=10, out_dir=tmp_path, checkpoint_every=100,

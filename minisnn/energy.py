@@ -25,6 +25,8 @@ a saving, and :func:`summarise` flags it instead of reporting one.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
 
 ENERGY_PER_AC_PJ = 0.9
@@ -97,8 +99,20 @@ def summarise(layers: list[LayerCount], ann_input_nonzero: dict[str, float] | No
     ``ann_input_nonzero`` maps a layer name to the non-zero fraction of that layer's input in the ANN (measure it
     on the ANN twin: for the layer fed by spikes in the SNN it is a ReLU output there); layers not in it use
     their own ``input_nonzero`` (or 1: dense).
+
+    A layer fed by spikes that receives none (``spikes_in == 0``) means the spiking layer before it is silent:
+    the report is flagged ``silent`` and its verdict says so instead of reporting a saving. Raises ValueError for
+    an empty ``layers``, a negative or non-finite count, a fraction outside [0, 1], or an ``ann_input_nonzero``
+    key that names no layer; TypeError for a layer that is not a :class:`LayerCount` or a count that is not a
+    number.
     """
-    ann_input_nonzero = ann_input_nonzero or {}
+    _check_layers(layers)
+    ann_input_nonzero = dict(ann_input_nonzero or {})
+    names = {layer.name for layer in layers}
+    for name, fraction in ann_input_nonzero.items():
+        if name not in names:
+            raise ValueError(f"summarise: ann_input_nonzero names no layer: {name!r} (the layers are {sorted(names)})")
+        _check_fraction(f"ann_input_nonzero[{name!r}]", fraction)
     snn = snn_dense = dense = skip = 0.0
     spikes = neurons = 0.0
     fed_by_spikes = [layer for layer in layers if layer.spikes_in is not None]
@@ -119,20 +133,63 @@ def summarise(layers: list[LayerCount], ann_input_nonzero: dict[str, float] | No
     per_neuron = spikes / neurons if neurons else 0.0
     nonzero = [ann_input_nonzero.get(layer.name, 1.0) for layer in fed_by_spikes]
     break_even_skip = BREAK_EVEN_SPIKES * (min(nonzero) if nonzero else 1.0)
-    silent = bool(fed_by_spikes) and spikes == 0
+    unfed = [layer.name for layer in fed_by_spikes if layer.spikes_in == 0]  # the layer before it never fires
+    silent = bool(unfed)
     if not fed_by_spikes:
         verdict = "no spiking layer: the network is an ANN"
-    elif silent:
+    elif silent and spikes == 0:
         verdict = (
             "the spiking layer never fires: it carries no information, so its low energy is not a saving "
             "(everything after it sees zeros)"
         )
+    elif silent:
+        verdict = (
+            f"no spikes reach {', '.join(unfed)}: the spiking layer before it never fires and carries no "
+            "information, so the network's low energy is not a saving (everything after it sees zeros)"
+        )
     else:
         verdict = (
             f"{per_neuron:.2f} spikes per neuron per inference (break-even {BREAK_EVEN_SPIKES:.1f} against a dense "
-            f"ANN, {break_even_skip:.2f} against a zero-skipping one): the SNN costs {snn_dense / dense:.2f}x the "
-            f"dense ANN and {snn / skip:.2f}x the zero-skipping ANN "
+            f"ANN, {break_even_skip:.2f} against a zero-skipping one): the SNN costs {_ratio(snn_dense, dense):.2f}x "
+            f"the dense ANN and {_ratio(snn, skip):.2f}x the zero-skipping ANN "
             + ("(cheaper)" if snn < skip else "(MORE: the spikes cost more than the zeros an ANN skips)")
         )
     return EnergyReport(snn, snn_dense, dense, skip, per_neuron, BREAK_EVEN_SPIKES, break_even_skip, silent, verdict,
                         layers)  # fmt: skip
+
+
+def _ratio(a: float, b: float) -> float:
+    if b == 0:
+        return float("nan") if a == 0 else float("inf")
+    return a / b
+
+
+def _check_number(name: str, value: object, positive: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value!r}")
+
+
+def _check_fraction(name: str, value: object) -> None:
+    _check_number(name, value)
+    if value > 1:  # type: ignore[operator]
+        raise ValueError(f"{name} is a fraction and must be in [0, 1], got {value!r}")
+
+
+def _check_layers(layers: list[LayerCount]) -> None:
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise ValueError(f"summarise: layers must be a non-empty list of LayerCount, got {layers!r}")
+    for layer in layers:
+        if not isinstance(layer, LayerCount):
+            raise TypeError(f"summarise: layers must hold LayerCount objects, got {type(layer).__name__}")
+        where = f"summarise: layer {layer.name!r}:"
+        for attr in ("macs", "fan_out", "neurons_in"):
+            _check_number(f"{where} {attr}", getattr(layer, attr), positive=True)
+        _check_number(f"{where} state_updates", layer.state_updates)
+        if layer.spikes_in is not None:
+            _check_number(f"{where} spikes_in", layer.spikes_in)
+        if layer.input_nonzero is not None:
+            _check_fraction(f"{where} input_nonzero", layer.input_nonzero)

@@ -18,6 +18,7 @@ Every random choice takes a seed or Generator: the same seed gives the same inte
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,9 +68,14 @@ def bootstrap(
     ``statistic`` receives an int array of example indices (all of them once for the estimate, then
     ``n_boot`` resamples of size n drawn with replacement) and returns a float.
     """
+    for name, value in (("n", n), ("n_boot", n_boot)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"bootstrap: {name} must be an int, got {value!r}")
     if n < 1:
         raise ValueError(f"bootstrap: need at least one example, got n={n}")
-    if not 0 < confidence < 1:
+    if not callable(statistic):
+        raise TypeError(f"bootstrap: statistic must be a function of the example indices, got {statistic!r}")
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
         raise ValueError(f"bootstrap: confidence must be in (0, 1), got {confidence!r}")
     if n_boot < 1:
         raise ValueError(f"bootstrap: n_boot must be >= 1, got {n_boot!r}")
@@ -77,17 +83,35 @@ def bootstrap(
     estimate = float(statistic(np.arange(n)))
     draws = np.array([statistic(rng.integers(0, n, n)) for _ in range(n_boot)], dtype=np.float64)
     tail = (1 - confidence) / 2
-    low, high = np.quantile(draws, [tail, 1 - tail])
+    if np.all(np.isfinite(draws)):
+        low, high = np.quantile(draws, [tail, 1 - tail])
+    else:  # an infinite statistic (a PSNR without error): order statistics, no interpolation between infinities
+        low, high = np.quantile(draws, tail, method="lower"), np.quantile(draws, 1 - tail, method="higher")
     return Comparison(estimate, float(low), float(high), n, confidence, n_boot)
 
 
-def _paired(a: ArrayLike, b: ArrayLike, name: str) -> tuple[np.ndarray, np.ndarray]:
-    a = np.asarray(a, dtype=np.float64).ravel()
-    b = np.asarray(b, dtype=np.float64).ravel()
+def _values(x: ArrayLike, where: str) -> np.ndarray:
+    try:
+        values = np.asarray(x, dtype=np.float64).ravel()
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{where} must be numbers, one per example: {error}") from None
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{where} must be finite (cap infinite PSNRs first)")
+    return values
+
+
+def _paired(
+    a: ArrayLike, b: ArrayLike, func: str, names: tuple[str, str] = ("a", "b")
+) -> tuple[np.ndarray, np.ndarray]:
+    a = _values(a, f"{func}: {names[0]}")
+    b = _values(b, f"{func}: {names[1]}")
     if a.shape != b.shape:
-        raise ValueError(f"{name}: the two methods need one value per example each, got {a.size} and {b.size}")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError(f"{name}: values must be finite (cap infinite PSNRs first)")
+        raise ValueError(
+            f"{func}: {names[0]} and {names[1]} need one value per example each (the same examples), "
+            f"got {a.size} and {b.size}"
+        )
+    if a.size == 0:
+        raise ValueError(f"{func}: {names[0]} and {names[1]} are empty: need at least one example")
     return a, b
 
 
@@ -115,10 +139,11 @@ def pooled_psnr_difference(
     ``sse_*`` is each example's sum of squared errors (e.g. over its hole pixels × channels), ``counts`` the
     number of values summed (the same for both methods). Resampled in pairs.
     """
-    a, b = _paired(sse_a, sse_b, "pooled_psnr_difference")
-    _paired(counts, a, "pooled_psnr_difference")
-    if np.any(a < 0) or np.any(b < 0):
-        raise ValueError("pooled_psnr_difference: squared errors must be >= 0")
+    a, b = _paired(sse_a, sse_b, "pooled_psnr_difference", ("sse_a", "sse_b"))
+    n = _paired(counts, a, "pooled_psnr_difference", ("counts", "sse_a"))[0]
+    for name, values in (("sse_a", a), ("sse_b", b), ("counts", n)):
+        if np.any(values < 0):
+            raise ValueError(f"pooled_psnr_difference: {name} must be >= 0, got min {float(values.min())!r}")
 
     def statistic(idx: np.ndarray) -> float:
         sa, sb = a[idx].sum(), b[idx].sum()
@@ -130,6 +155,18 @@ def pooled_psnr_difference(
 
 
 def pooled_psnr(sse: ArrayLike, counts: ArrayLike) -> float:
-    """10·log10(Σ counts / Σ sse): the PSNR of the pooled mean squared error (peak 1); inf when Σ sse = 0."""
+    """10·log10(Σ counts / Σ sse): the PSNR of the pooled mean squared error (peak 1); inf when Σ sse = 0, NaN
+    when an sse is NaN (the outputs of a diverged model)."""
+    sse = np.asarray(sse, dtype=np.float64).ravel()
+    counts = np.asarray(counts, dtype=np.float64).ravel()
+    if sse.shape != counts.shape:
+        raise ValueError(
+            f"pooled_psnr: sse and counts need one value per example each, got {sse.size} and {counts.size}"
+        )
+    for name, values in (("sse", sse), ("counts", counts)):
+        if np.any(values < 0):
+            raise ValueError(f"pooled_psnr: {name} must be >= 0, got min {float(values.min())!r}")
     total = float(np.sum(sse))
+    if total > 0 and np.sum(counts) == 0:
+        raise ValueError("pooled_psnr: counts sum to 0 but sse does not: no values were summed")
     return float("inf") if total == 0 else float(10 * np.log10(float(np.sum(counts)) / total))

@@ -77,6 +77,15 @@ def prepare_out(out: Path, resume: bool, overwrite: bool, model_files: tuple[str
         raise CLIError(f"--out {out} cannot be written ({error.strerror or error}); pick another --out") from None
 
 
+def interrupted_hint(stop: KeyboardInterrupt, resume: bool) -> str:
+    """What to say after Ctrl-C stopped a training run: suggest ``--resume`` only if there is something to resume
+    (the trainer's :class:`~minisnn.trainer.Interrupted` names the checkpoint, if any)."""
+    checkpoint = getattr(stop, "checkpoint", None)
+    if checkpoint is not None or (resume and not hasattr(stop, "checkpoint")):  # (a resumed run, stopped early)
+        return f"{stop or 'interrupted'}; continue with the same command and --resume"
+    return f"{stop or 'interrupted'}; nothing to resume: to start again, run the same command"
+
+
 def _model_from_args(args: argparse.Namespace) -> Any:
     from minisnn.inpainting import SCNN
 
@@ -156,7 +165,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             augment=augment,
         )
     except KeyboardInterrupt as stop:
-        print(f"\n{stop or 'interrupted'}; continue with the same command and --resume")
+        print(f"\n{interrupted_hint(stop, args.resume)}")
         return 130
     if _figures_available():
         figures.plot_history(history, out / "loss.png", title=f"{args.config} SC-NN on {args.data}")
@@ -333,7 +342,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
                 progress=not args.no_progress,
             )  # fmt: skip
         except KeyboardInterrupt as stop:
-            print(f"\n{stop or 'interrupted'}; continue with the same command and --resume")
+            print(f"\n{interrupted_hint(stop, args.resume)}")
             return 130
         seconds[name] = time.perf_counter() - started
         models[name] = model

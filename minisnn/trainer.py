@@ -50,6 +50,15 @@ class TrainingDiverged(RuntimeError):
     """The loss (or a validation metric) became NaN or infinite; the last good checkpoint is kept."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run. ``checkpoint``: the file to resume from (this run's last save, or the checkpoint it
+    resumed from), or None when nothing was saved."""
+
+    def __init__(self, message: str, checkpoint: Path | None) -> None:
+        super().__init__(message)
+        self.checkpoint = checkpoint
+
+
 class Batches(Protocol):
     """What :func:`train` needs from a batch stream: the next batch, and a state for exact resume."""
 
@@ -209,7 +218,8 @@ def train(
     Returns:
         The :class:`History`. Raises :class:`TrainingDiverged` on a NaN/inf loss or a divergence first seen in the
         validation (the last checkpoint is kept)
-        and ``KeyboardInterrupt`` after saving a checkpoint when interrupted with Ctrl-C.
+        and :class:`Interrupted` (a ``KeyboardInterrupt``) when stopped with Ctrl-C: after saving a checkpoint, or,
+        after a second Ctrl-C, at once.
     """
     for name, value in (("steps", steps), ("val_every", val_every), ("checkpoint_every", checkpoint_every)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -320,7 +330,13 @@ def train(
                         if checkpoint_path is None
                         else f"checkpoint saved to {checkpoint_path}"
                     )
-                    raise KeyboardInterrupt(f"interrupted at step {step}; {where}")
+                    raise Interrupted(f"interrupted at step {step}; {where}", checkpoint_path)
+    except Interrupted:
+        raise
+    except KeyboardInterrupt as stop:  # a second Ctrl-C, in the middle of a step
+        saved = None if last_saved[0] is None else checkpoint_path
+        kept = "no checkpoint was saved" if saved is None else f"the last checkpoint: {saved} (step {last_saved[0]})"
+        raise Interrupted(f"{stop or 'interrupted'}; {kept}", saved) from None
     finally:
         if bar is not None:
             bar.close()

@@ -134,6 +134,34 @@ def test_a_one_image_folder_gets_advice_train_can_follow(tmp_path, capsys):
     assert "holds 1 image" in err and "at least 2" in err and "--split" not in err
 
 
+@pytest.mark.parametrize("resumable", [False, True])
+def test_ctrl_c_suggests_resume_only_when_a_checkpoint_exists(tmp_path, capsys, monkeypatch, resumable):
+    import signal
+
+    import minisnn.inpainting.train as train_module
+
+    real = train_module.compute_loss
+
+    def interrupted_twice(*args):  # Ctrl-C twice during the first step, before any checkpoint
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(*args)
+
+    out = tmp_path / "run"
+    if resumable:  # a constant-lr run of 1 step, then continued to 3 steps and interrupted in step 2
+        assert main(["train", "--out", str(out), *FAST, "--lr-schedule", "constant"]) == 0
+        capsys.readouterr()
+    monkeypatch.setattr(train_module, "compute_loss", interrupted_twice)
+    argv = ["train", "--out", str(out), *FAST, "--steps", "3", "--lr-schedule", "constant"]
+    assert main(argv + ["--resume"] * resumable) == 130
+    said = capsys.readouterr().out.strip().splitlines()[-1]
+    assert said.startswith("interrupted twice: stopped immediately, without saving this step"), said
+    if resumable:
+        assert "model.npz (step 1)" in said and said.endswith("continue with the same command and --resume")
+    else:
+        assert "--resume" not in said and "no checkpoint was saved" in said and not (out / "model.npz").exists()
+
+
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(FileNotFoundError):
         main(["--debug", "evaluate", "--checkpoint", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "e")])

@@ -9,7 +9,7 @@ import pytest
 
 from minisnn import Tensor, io, nn, optim
 from minisnn import functional as F
-from minisnn.trainer import Schedule, TrainingDiverged, train
+from minisnn.trainer import Interrupted, Schedule, TrainingDiverged, train
 
 
 class Stream:
@@ -34,10 +34,10 @@ class Stream:
 class Noisy(nn.Module):
     """A linear layer followed by dropout: the model has a random generator the checkpoint must carry."""
 
-    def __init__(self, explode_at=None, interrupt_at=None):
+    def __init__(self, explode_at=None, interrupt_at=None, interrupts=1):
         self.linear = nn.Linear(3, 1, rng=0)
         self.dropout = nn.Dropout(0.05, rng=1)
-        self.calls, self.explode_at, self.interrupt_at = 0, explode_at, interrupt_at
+        self.calls, self.explode_at, self.interrupt_at, self.interrupts = 0, explode_at, interrupt_at, interrupts
 
     def forward(self, x):
         self.calls += 1
@@ -45,7 +45,8 @@ class Noisy(nn.Module):
         if self.calls == self.explode_at:
             return out * np.float32(np.nan)
         if self.calls == self.interrupt_at:
-            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(self.interrupts):  # a second Ctrl-C interrupts right here
+                os.kill(os.getpid(), signal.SIGINT)
         return out
 
 
@@ -116,9 +117,20 @@ def test_a_divergence_first_seen_in_validation_stops_like_a_nan_loss(tmp_path, f
 
 
 def test_ctrl_c_finishes_the_step_and_saves(tmp_path):
-    with pytest.raises(KeyboardInterrupt, match="interrupted at step 3; checkpoint saved"):
+    with pytest.raises(Interrupted, match="interrupted at step 3; checkpoint saved") as stop:
         run(Noisy(interrupt_at=3), 10, tmp_path, checkpoint_every=100)
+    assert stop.value.checkpoint == tmp_path / "model.npz"
     assert io.load(tmp_path / "model.npz").extra["history"]["interrupted"]
+
+
+def test_a_double_ctrl_c_names_the_checkpoint_to_resume_from_if_there_is_one(tmp_path):
+    with pytest.raises(Interrupted, match="interrupted twice.*no checkpoint was saved") as stop:
+        run(Noisy(interrupt_at=3, interrupts=2), 10, tmp_path / "a", checkpoint_every=100)
+    assert stop.value.checkpoint is None and not (tmp_path / "a" / "model.npz").exists()
+    with pytest.raises(Interrupted, match=r"interrupted twice.*the last checkpoint: .*model.npz \(step 2\)") as stop:
+        run(Noisy(interrupt_at=3, interrupts=2), 10, tmp_path / "b", checkpoint_every=2)
+    assert stop.value.checkpoint == tmp_path / "b" / "model.npz"
+    assert io.load(stop.value.checkpoint).extra["step"] == 2
 
 
 def test_schedules_and_argument_errors():

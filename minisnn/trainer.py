@@ -171,14 +171,22 @@ def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, do
         raise ValueError(
             f"resume: these settings differ from the checkpoint's, so the run cannot continue exactly: {details}"
         )
+    planned = saved_settings.get("steps")
+    if saved_settings.get("lr_schedule") == "cosine" and planned is not None:
+        if done >= planned:
+            raise ValueError(
+                f"resume: the run is complete: its cosine learning-rate schedule ran all {planned} steps, so it cannot "
+                "be continued; to train longer, start a new run (on the command line: another --out, or --overwrite "
+                "to replace this one)"
+            )
+        if planned != steps:
+            raise ValueError(
+                f"resume: the run's cosine learning-rate schedule was set for {planned} steps; resume with "
+                f"steps={planned} (a different total would change the schedule of the steps already taken), or start "
+                "a new run"
+            )
     if steps <= done:
         raise ValueError(f"resume: the checkpoint is already at step {done}; pass a number of steps above {done}")
-    planned = saved_settings.get("steps")
-    if saved_settings.get("lr_schedule") == "cosine" and planned is not None and planned != steps:
-        raise ValueError(
-            f"resume: the run's cosine learning-rate schedule was set for {planned} steps; resume with steps={planned} "
-            "(a different total would change the schedule of the steps already taken), or start a new run"
-        )
 
 
 def train(

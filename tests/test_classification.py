@@ -106,7 +106,7 @@ def test_resume_is_exact(tmp_path):
     data = digits("train")
     straight = fit(build(config, rng=0), config, data, 6, out_dir=tmp_path / "a", progress=False)
     fit(build(config, rng=0), config, data, 3, out_dir=tmp_path / "b", progress=False, checkpoint_every=3)
-    with pytest.raises(ValueError, match="cosine learning-rate schedule was set for 3 steps"):
+    with pytest.raises(ValueError, match="the run is complete: its cosine learning-rate schedule ran all 3 steps"):
         fit(build(config, rng=0), config, data, 6, out_dir=tmp_path / "b", resume=True, progress=False)
     fit(build(config, rng=0), config, data, 3, out_dir=tmp_path / "c", progress=False, lr_schedule="constant")
     a = fit(build(config, rng=0), config, data, 6, out_dir=tmp_path / "d", progress=False, lr_schedule="constant")

@@ -9,7 +9,7 @@ import scikit-image (only :func:`sample_photos` needs it, on first load).
 here, ``minisnn.data.MAX_IMAGE_PIXELS = 100_000_000``, or to ``None`` for no limit of minisnn's own.
 """
 
-from .batches import Batch, InpaintingBatches, make_inputs, validation_set
+from .batches import Batch, InpaintingBatches, ValidationSet, make_inputs, validation_set
 from .crops import CropSampler, pad_to_size, random_crop, validation_crops
 from .digits import Digits, digits
 from .images import CorruptImageError, ImageTooLargeError, image_size, read_image, save_image, to_uint8
@@ -75,5 +75,6 @@ __all__ = [
     "save_image",
     "to_uint8",
     "validation_crops",
+    "ValidationSet",
     "validation_set",
 ]

@@ -11,7 +11,8 @@ A :class:`Batch` holds, for ``N`` crops of size ``H x W`` (all float32):
 (missing pixels set to 0, then the mask appended as a fourth channel).
 
 :class:`InpaintingBatches` draws crops with a :class:`~minisnn.data.CropSampler` (shuffled per epoch,
-read on demand) and masks from their own stream; :func:`validation_set` gives a fixed batch for a seed.
+read on demand) and masks from their own stream; :func:`validation_set` gives a fixed batch for a seed, and
+:class:`ValidationSet` the same batch chunk by chunk (for evaluating many crops).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .crops import RNG, CropSampler, _as_hw, validation_crops
 from .masks import make_mask
 from .sources import ImageSource
 
-__all__ = ["Batch", "make_inputs", "InpaintingBatches", "validation_set"]
+__all__ = ["Batch", "make_inputs", "InpaintingBatches", "ValidationSet", "validation_set"]
 
 MaskSpec = str | Callable[[int, int, np.random.Generator], np.ndarray]
 
@@ -213,8 +214,44 @@ def validation_set(
     """A fixed evaluation :class:`Batch` for a seed: crops from :func:`~minisnn.data.validation_crops`
     and masks from a stream derived from the same seed. Same seed → identical arrays.
     """
-    crop_seed, mask_seed = np.random.SeedSequence(seed).spawn(2)
-    images = validation_crops(source, crop_size, num_crops, seed=crop_seed, pad_small=pad_small)
-    h, w = _as_hw(crop_size)
-    masks = _draw_masks(_mask_fn(mask, mask_kwargs), num_crops, h, w, np.random.default_rng(mask_seed))
-    return Batch(make_inputs(images, masks), images, masks)
+    return next(ValidationSet(source, crop_size, num_crops, mask, seed, pad_small, mask_kwargs).chunks(num_crops))
+
+
+class ValidationSet:
+    """The set of :func:`validation_set` (same arguments → the same arrays), made chunk by chunk for evaluating
+    many crops: the crops are cut up front (each image is decoded once) and kept, ``images`` ``(N, 3, h, w)``
+    float32 -- 12·h·w bytes per crop; the masks and network inputs (5 more channels, and the temporaries that
+    build them) exist for one chunk at a time.
+
+    Decoding the images again for every chunk would keep even the crops out of memory, but costs up to N/M
+    decodes of each of the M images; the crops are 3/8 of a :class:`Batch`.
+    """
+
+    def __init__(
+        self,
+        source: ImageSource,
+        crop_size: int | tuple[int, int],
+        num_crops: int,
+        mask: MaskSpec = "box",
+        seed: int = 0,
+        pad_small: bool = False,
+        mask_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        crop_seed, self._mask_seed = np.random.SeedSequence(seed).spawn(2)
+        self._mask = _mask_fn(mask, mask_kwargs)
+        self.images = validation_crops(source, crop_size, num_crops, seed=crop_seed, pad_small=pad_small)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def chunks(self, size: int) -> Iterator[Batch]:
+        """The set as consecutive :class:`Batch` es of ``size`` crops (the last one shorter); each call starts
+        again from the first crop and draws the same masks."""
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ValueError(f"chunks: size must be a positive int, got {size!r}")
+        gen = np.random.default_rng(self._mask_seed)  # one mask stream, drawn in crop order
+        h, w = self.images.shape[-2:]
+        for start in range(0, len(self.images), size):
+            images = self.images[start : start + size]
+            masks = _draw_masks(self._mask, len(images), h, w, gen)
+            yield Batch(make_inputs(images, masks), images, masks)

@@ -1,7 +1,13 @@
 """Evaluation: the model, its ablation and every classical baseline on the same crops and masks, [0, 1] scale.
 
-Everything is computed chunk by chunk and only per-crop numbers are kept (plus the outputs of the first few crops
-for figures), so memory does not grow with the number of crops.
+Memory. Everything is computed chunk by chunk and only a few numbers per crop are kept (plus the outputs of the
+first few crops for figures), but the crop set itself grows with the number of crops: a :class:`~minisnn.data.Batch`
+holds 8 float32 channels per crop (0.13 MB per 64×64 crop, more while it is built); a
+:class:`~minisnn.data.ValidationSet` -- what ``python -m minisnn evaluate`` uses -- keeps only the crops' 3 channels
+(0.05 MB per 64×64 crop) and makes the masks and network inputs one chunk at a time, with the same numbers.
+Measured peak RSS of ``python -m minisnn evaluate`` (reduced spiking model, 64×64 crops, ``--chunk 32``): ~0.55 GB
+at 100 crops, ~0.59 GB at 500, i.e. one chunk's spiking activity (``--chunk`` scales it) plus ~0.1 MB per crop (the
+crops, and heap that the C allocator keeps).
 
 Per method (model, ablation, each baseline), on the hole pixels unless named "full":
 
@@ -21,13 +27,13 @@ classical fill (highest pooled hole PSNR) is named in ``summary``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from minisnn import spikestats, stats
-from minisnn.data import Batch
+from minisnn.data import Batch, ValidationSet
 from minisnn.inpainting import metrics
 from minisnn.inpainting.baselines import BASELINES
 from minisnn.inpainting.energy import energy_estimate, layer_names
@@ -92,7 +98,7 @@ def _compare(a: np.ndarray, b: np.ndarray, counts: np.ndarray, n_boot: int, seed
 
 def evaluate(
     model: SCNN | None,
-    data: Batch,
+    data: Batch | ValidationSet,
     baselines: Sequence[str] = ("mean", "harmonic", "biharmonic", "pde"),
     data_label: str = "",
     mask_label: str = "",
@@ -102,7 +108,9 @@ def evaluate(
     n_boot: int = 2000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Metrics of ``model`` (outputs clipped to [0, 1]), the optional ``ablation`` and each baseline on ``data``.
+    """Metrics of ``model`` (outputs clipped to [0, 1]), the optional ``ablation`` and each baseline on ``data``
+    (a :class:`~minisnn.data.Batch`, or a :class:`~minisnn.data.ValidationSet`, whose masks and inputs are then made
+    ``chunk`` crops at a time).
 
     Returns the dict written to metrics.json (see the module docstring): ``"model"``, ``"ablation"``,
     ``"baselines"`` {name: metrics}, ``"comparisons"`` {"model_vs_<baseline>": {...}, "model_vs_ablation", ...},
@@ -127,10 +135,13 @@ def evaluate(
     spike_totals = {name: [0.0, 0.0, 0.0, 0] for name, m in methods.items() if m.spiking_layers}
     for m in methods.values():
         m.activity = [[0, 0] for _ in m.layers]
+    parts = data.chunks(chunk) if isinstance(data, ValidationSet) else _slices(data, chunk)
+    hole_pixels, hole_fractions = [], []
+    start = 0
     try:
-        for start in range(0, n, chunk):
-            part = slice(start, min(start + chunk, n))
-            inputs, images, masks = data.inputs[part], data.images[part], data.masks[part]
+        for inputs, images, masks in parts:
+            hole_pixels.append(masks.reshape(len(masks), -1).sum(axis=1))
+            hole_fractions.append(metrics.hole_fraction(masks, reduction="none"))
             for name, m in methods.items():
                 pred = np.clip(predict(m, inputs, chunk), 0.0, 1.0)
                 if name in spike_totals:
@@ -148,19 +159,20 @@ def evaluate(
                 tallies[name].add(filled, images, masks)
                 if start < keep_outputs:
                     outputs[name].append(filled[: keep_outputs - start])
+            start += len(images)
         activity = {name: [nz / max(total, 1) for nz, total in m.activity] for name, m in methods.items()}
     finally:
         for m in methods.values():
             m.activity = None
 
-    hole_counts = 3 * data.masks.reshape(n, -1).sum(axis=1).astype(np.float64)
+    hole_counts = 3 * np.concatenate(hole_pixels).astype(np.float64)
     full_count = int(np.prod(data.images.shape[1:]))
     sums = {name: t.arrays() for name, t in tallies.items()}
     result: dict[str, Any] = {
         "data": data_label,
         "mask": mask_label,
         "num_crops": n,
-        "hole_fraction": float(metrics.hole_fraction(data.masks)),
+        "hole_fraction": float(np.mean(np.concatenate(hole_fractions))),
         "scale": (
             "images in [0, 1]; PSNR in dB with peak 1; hole_psnr pooled over all hole pixels, hole_psnr_per_crop "
             f"the mean of per-crop values (capped at {PSNR_CAP_DB:g} dB); comparisons: paired bootstrap 95 % CI "
@@ -205,6 +217,12 @@ def evaluate(
         )
     result["summary"] = summary_line(result)
     return result
+
+
+def _slices(data: Batch, size: int) -> Iterator[Batch]:
+    for start in range(0, len(data.images), size):
+        part = slice(start, start + size)
+        yield Batch(data.inputs[part], data.images[part], data.masks[part])
 
 
 def summary_line(result: dict[str, Any]) -> str:

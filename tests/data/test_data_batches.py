@@ -7,7 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from minisnn.data import ArrayImages, Batch, FolderImages, InpaintingBatches, make_inputs, validation_set
+from minisnn.data import (
+    ArrayImages,
+    Batch,
+    FolderImages,
+    InpaintingBatches,
+    ValidationSet,
+    make_inputs,
+    validation_set,
+)
 
 
 @pytest.fixture
@@ -102,3 +110,15 @@ def test_validation_set_deterministic(source):
         np.testing.assert_array_equal(u, v)
     assert not np.array_equal(v1.images, v3.images) and not np.array_equal(v1.masks, v3.masks)
     np.testing.assert_array_equal(v1.inputs, make_inputs(v1.images, v1.masks))
+
+
+@pytest.mark.parametrize("size", [1, 4, 7, 100])
+def test_a_validation_set_made_chunk_by_chunk_is_the_same_set(source, size):
+    whole = validation_set(source, 12, 7, mask="mixed", seed=5)
+    lazy = ValidationSet(source, 12, 7, mask="mixed", seed=5)
+    assert len(lazy) == 7
+    parts = list(lazy.chunks(size))
+    assert [len(p.images) for p in parts] == [min(size, 7 - i) for i in range(0, 7, size)]
+    for name in Batch._fields:
+        np.testing.assert_array_equal(np.concatenate([getattr(p, name) for p in parts]), getattr(whole, name))
+    np.testing.assert_array_equal(next(lazy.chunks(size)).masks, parts[0].masks)  # each pass starts afresh

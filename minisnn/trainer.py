@@ -172,7 +172,11 @@ def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, do
             f"resume: these settings differ from the checkpoint's, so the run cannot continue exactly: {details}"
         )
     planned = saved_settings.get("steps")
-    if saved_settings.get("lr_schedule") == "cosine" and planned is not None:
+    cosine = saved_settings.get("lr_schedule") == "cosine" and planned is not None
+    if steps == done and (not cosine or done >= planned):
+        return  # a finished run resumed with its own total: nothing left to train (e.g. classify --resume after
+        # a Ctrl-C in the second of its two runs); the caller loads the model and trains zero steps
+    if cosine:
         if done >= planned:
             raise ValueError(
                 f"resume: the run is complete: its cosine learning-rate schedule ran all {planned} steps, so it cannot "
@@ -185,8 +189,8 @@ def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, do
                 f"steps={planned} (a different total would change the schedule of the steps already taken), or start "
                 "a new run"
             )
-    if steps <= done:
-        raise ValueError(f"resume: the checkpoint is already at step {done}; pass a number of steps above {done}")
+    if steps < done:
+        raise ValueError(f"resume: the checkpoint is already at step {done}; pass a number of steps of at least {done}")
 
 
 def train(

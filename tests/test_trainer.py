@@ -79,16 +79,22 @@ def test_resume_is_exact_and_follows_the_rules(tmp_path):
     assert resumed.train_loss == straight.train_loss
     a, b = io.load(tmp_path / "a" / "model.npz"), io.load(tmp_path / "b" / "model.npz")
     np.testing.assert_array_equal(a.state_dict["linear.weight"], b.state_dict["linear.weight"])
-    for steps in (10, 12, 20):  # a finished cosine run cannot be continued: the advice must not go in circles
+    for steps in (10, 20):  # a finished cosine run cannot be continued: the advice must not go in circles
         with pytest.raises(ValueError, match="the run is complete: its cosine .* all 12 steps.*start a new run"):
             run(Noisy(), steps, tmp_path / "b", resume=True, schedule="cosine")
+    again = run(Noisy(), 12, tmp_path / "b", resume=True, schedule="cosine")  # its own total: nothing to train
+    assert again.train_loss == straight.train_loss
+    np.testing.assert_array_equal(
+        io.load(tmp_path / "b" / "model.npz").state_dict["linear.weight"], a.state_dict["linear.weight"]
+    )
     run(Noisy(), 4, tmp_path / "c", schedule="cosine", planned=12)
     for steps in (3, 8):  # unfinished: the one total that continues it exactly
         with pytest.raises(ValueError, match="schedule was set for 12 steps; resume with steps=12"):
             run(Noisy(), steps, tmp_path / "c", resume=True, schedule="cosine")
     run(Noisy(), 4, tmp_path / "d")
-    with pytest.raises(ValueError, match="already at step 4; pass a number of steps above 4"):
-        run(Noisy(), 4, tmp_path / "d", resume=True)
+    with pytest.raises(ValueError, match="already at step 4; pass a number of steps of at least 4"):
+        run(Noisy(), 3, tmp_path / "d", resume=True)
+    assert run(Noisy(), 4, tmp_path / "d", resume=True).step == list(range(1, 5))  # nothing left to train
     assert run(Noisy(), 8, tmp_path / "d", resume=True).step == list(range(1, 9))  # constant lr: may extend
 
 

@@ -292,7 +292,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result.pop("outputs")
         summary["pretrained"] = result
         io.write_json(out / "metrics.json", summary, indent=2)
-        print("\nThe shipped pretrained models (SCNN.pretrained(); trained for hours on 155 other photos, see")
+        print("\nThe shipped pretrained models (SCNN.pretrained(); trained for 5,000 steps on 155 other photos, see")
         print("minisnn/inpainting/pretrained/MODEL_CARD.md) on the same crops:\n")
         print(metrics_table(result))
         print(result["summary"])

@@ -99,10 +99,12 @@ def test_checkpoint_problems_are_one_line(tmp_path, trained, capsys):
 
 
 def test_resume_rules_are_one_line(trained, capsys):
-    for steps in ("1", "5"):  # the run (cosine lr, the reduced config's default) is finished
-        code, err = run(["train", "--out", str(trained), "--resume", *FAST, "--steps", steps], capsys)
-        assert code == 2 and err.count("\n") == 0 and "the run is complete" in err, err
-        assert "another --out" in err and "--overwrite" in err
+    # the run (cosine lr, the reduced config's default) is finished: more steps cannot continue it
+    code, err = run(["train", "--out", str(trained), "--resume", *FAST, "--steps", "5"], capsys)
+    assert code == 2 and err.count("\n") == 0 and "the run is complete" in err, err
+    assert "another --out" in err and "--overwrite" in err
+    code, err = run(["train", "--out", str(trained), "--resume", *FAST], capsys)  # its own total: nothing to train
+    assert code == 0, err
     code, err = run(["train", "--out", str(trained), "--resume", *FAST[:-2], "--num-steps", "3"], capsys)
     assert code == 2 and "num_steps: checkpoint 2 vs model 3" in err
 

@@ -141,7 +141,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"training {'SC-NN' if model.spiking_layers else 'CNN-only'} ({args.config} config, "
         f"{model.num_parameters():,} parameters, receptive field {model.config.receptive_field} px) "
         f"on {args.data} ({len(train_images)} training images), {args.crop}x{args.crop} crops, {args.mask} masks, "
-        f"augmentation {augment}, {loss} loss, {schedule} lr {args.lr:g}; "
+        f"augmentation {augment}, {loss} loss, {schedule} lr {args.lr:g}"
+        + (f", rate floor {args.rate_floor:g} (weight {args.rate_weight:g})" if args.rate_weight > 0 else "")
+        + "; "
         f"validation on {len(val_images)} held-out images"
     )
     try:
@@ -163,6 +165,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             resume=args.resume,
             progress=not args.no_progress,
             augment=augment,
+            rate_floor=args.rate_floor,
+            rate_weight=args.rate_weight,
         )
     except KeyboardInterrupt as stop:
         print(f"\n{interrupted_hint(stop, args.resume)}")
@@ -424,6 +428,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="what the network sees in the hole: zero (paper) or a classical pre-fill (default: the config's)",
     )
+    train.add_argument(
+        "--rate-floor", type=float, default=0.05,
+        help="with --rate-weight: the spiking channels' minimum mean firing rate, spikes per step (default 0.05)",
+    )  # fmt: skip
+    train.add_argument(
+        "--rate-weight", type=float, default=0.0,
+        help="weight of the activity regulariser that keeps spiking channels above --rate-floor (default 0: off)",
+    )  # fmt: skip
     train.add_argument("--val-every", type=positive_int, default=50)
     train.add_argument("--val-crops", type=positive_int, default=100)
     train.add_argument("--checkpoint-every", type=positive_int, default=100)
@@ -438,9 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--checkpoint", required=True,
         help="a model.npz written by train, or 'pretrained' (the shipped SC-NN; 'pretrained:cnn_only' its ablation)",
     )  # fmt: skip
-    evaluate.add_argument(
-        "--ablation", default=None, help="a second checkpoint to compare, e.g. pretrained:cnn_only"
-    )
+    evaluate.add_argument("--ablation", default=None, help="a second checkpoint to compare, e.g. pretrained:cnn_only")
     evaluate.add_argument("--data", default="samples", help="'samples', an LSDIR root or any folder of images")
     evaluate.add_argument(
         "--split", choices=("all", "train", "val", "test"), default=None,

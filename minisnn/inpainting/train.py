@@ -6,8 +6,13 @@ One step: draw a batch (crops + masks) → composited prediction → loss → ba
 * loss "hole_weighted": the MSE over the hole only, Σ m·(ŷ − y)² / (3·Σ m), so small holes weigh as much as
   large ones (the composite makes the known pixels' error zero anyway).
 
+* ``rate_weight`` λ > 0 adds λ·Σ_layers :func:`~minisnn.regularise.rate_floor_penalty` (rates, ``rate_floor``)
+  for the spiking layers: a channel whose mean firing rate falls below the floor is pushed back up (the trained
+  reduced SC-NN otherwise turns its spiking layer 95 % silent). Default 0: the paper has no regulariser.
+
 Validation (every ``val_every`` steps, on a fixed batch of held-out crops): the loss and the pooled hole PSNR,
-with the best classical fill's pooled hole PSNR on the same crops recorded once as ``history.val["baseline"]``.
+with the best classical fill's pooled hole PSNR on the same crops (``history.val["baseline_psnr"]``) and, for a
+network with a spiking layer, its firing rate (spikes per neuron per step) and silent fraction on those crops.
 Checkpoints, exact resume, the NaN guard and Ctrl-C are the trainer's.
 """
 
@@ -23,6 +28,7 @@ from minisnn import functional as F
 from minisnn import optim, stats
 from minisnn.data import Batch, ImageSource, InpaintingBatches
 from minisnn.inpainting.model import SCNN
+from minisnn.regularise import rate_floor_penalty
 from minisnn.tensor import Tensor, no_grad
 from minisnn.trainer import History, Schedule, TrainingDiverged, train
 
@@ -48,6 +54,8 @@ class TrainSettings:
     lr_schedule: str = "constant"
     min_lr_fraction: float = 0.1
     augment: str = "none"
+    rate_floor: float = 0.0
+    rate_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -58,6 +66,12 @@ class TrainSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
+        for name in ("rate_floor", "rate_weight"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value >= 0:
+                raise ValueError(f"fit: {name} must be a number >= 0, got {value!r}")
+        if self.rate_floor > 1:
+            raise ValueError(f"fit: rate_floor must be a rate in [0, 1] spikes per step, got {self.rate_floor!r}")
         self.schedule()  # validates lr and lr_schedule
 
     def schedule(self) -> Schedule:
@@ -77,13 +91,22 @@ def compute_loss(kind: str, pred: Tensor, images: np.ndarray, masks: np.ndarray)
     return F.mse_loss(pred, images, weight=weight)
 
 
-def predict(model: SCNN, inputs: np.ndarray, chunk: int = 32) -> np.ndarray:
-    """Composited predictions (N, 3, H, W) in evaluation mode (no noise, no graph), in chunks of ``chunk``."""
+def predict(
+    model: SCNN, inputs: np.ndarray, chunk: int = 32, spike_counts: list[np.ndarray] | None = None
+) -> np.ndarray:
+    """Composited predictions (N, 3, H, W) in evaluation mode (no noise, no graph), in chunks of ``chunk``.
+
+    With a list ``spike_counts``, the spike counts over T of every neuron of the spiking layers (one
+    (n, O, H, W) array per chunk and layer) are appended to it."""
     was_training = model.training
     model.eval()
+    parts = []
     try:
         with no_grad():
-            parts = [model(Tensor(inputs[i : i + chunk])).data for i in range(0, len(inputs), chunk)]
+            for i in range(0, len(inputs), chunk):
+                parts.append(model(Tensor(inputs[i : i + chunk])).data)
+                if spike_counts is not None:
+                    spike_counts.extend(layer.last_spikes.sum(axis=0) for layer in model.spiking_layers)
     finally:
         model.train(was_training)
     return np.concatenate(parts)
@@ -91,15 +114,37 @@ def predict(model: SCNN, inputs: np.ndarray, chunk: int = 32) -> np.ndarray:
 
 def validate(model: SCNN, val: Batch, loss_kind: str) -> dict[str, float]:
     """Validation loss and pooled hole PSNR (dB, outputs clipped to [0, 1]) on a fixed batch; both NaN when the
-    network's outputs are not finite (its weights have diverged), which stops :func:`fit`."""
-    pred = predict(model, val.inputs)
+    network's outputs are not finite (its weights have diverged), which stops :func:`fit`. A network with
+    spiking layers adds ``spike_rate`` (spikes per neuron per step, all its spiking neurons) and
+    ``silent_fraction`` (neurons with no spike in the T steps) on the same crops."""
+    counts: list[np.ndarray] = []
+    pred = predict(model, val.inputs, spike_counts=counts)
     if not np.all(np.isfinite(pred)):
         return {"loss": float("nan"), "hole_psnr": float("nan")}
     loss = compute_loss(loss_kind, Tensor(pred), val.images, val.masks).item()
     err = (np.clip(pred, 0, 1).astype(np.float64) - val.images) ** 2
     hole = 3 * val.masks.reshape(len(pred), -1).sum(axis=1)
     sse = (err * val.masks).reshape(len(pred), -1).sum(axis=1)
-    return {"loss": loss, "hole_psnr": stats.pooled_psnr(sse, hole)}
+    values = {"loss": loss, "hole_psnr": stats.pooled_psnr(sse, hole)}
+    if counts:
+        neurons = sum(c.size for c in counts)
+        num_steps = model.spiking_layers[0].num_steps
+        values["spike_rate"] = float(sum(c.sum() for c in counts)) / (neurons * num_steps)
+        values["silent_fraction"] = float(sum(np.count_nonzero(c == 0) for c in counts)) / neurons
+    return values
+
+
+def activity_penalty(model: SCNN, floor: float) -> Tensor | None:
+    """Σ over the spiking layers of :func:`~minisnn.regularise.rate_floor_penalty` of their last forward's rates
+    (and releases those graph references); None for a network without spiking layers."""
+    total = None
+    for layer in model.spiking_layers:
+        if layer.last_rate is None:
+            raise RuntimeError("activity_penalty: call the model first (the spiking layer kept no rate)")
+        penalty = rate_floor_penalty(layer.last_rate, floor)
+        layer.last_rate = None
+        total = penalty if total is None else total + penalty
+    return total
 
 
 def _baseline_psnr(val: Batch) -> tuple[str, float]:
@@ -136,6 +181,8 @@ def fit(
     progress: bool = True,
     augment: str = "none",
     min_lr_fraction: float = 0.1,
+    rate_floor: float = 0.0,
+    rate_weight: float = 0.0,
 ) -> History:
     """Train ``model`` for ``steps`` Adam steps on random crops of ``train_data`` (see the module docstring).
 
@@ -149,18 +196,26 @@ def fit(
         out_dir: where ``model.npz`` (checkpoint) and ``history.json`` go; None keeps nothing on disk.
         resume: continue from ``out_dir/model.npz``.
         progress: show a tqdm progress bar with the running loss.
+        rate_floor, rate_weight: the activity regulariser (module docstring); weight 0 (default) turns it off.
 
     Returns:
         The :class:`~minisnn.trainer.History` (``val["loss"]``, ``val["hole_psnr"]`` and, once, the best classical
         fill's ``val["baseline_psnr"]``). Raises :class:`TrainingDiverged` on a NaN/inf loss or validation (the last
         checkpoint is kept) and ``KeyboardInterrupt`` after saving a checkpoint when interrupted with Ctrl-C.
     """
-    settings = TrainSettings(steps, batch_size, crop_size, lr, loss, mask, seed, lr_schedule, min_lr_fraction, augment)
+    settings = TrainSettings(
+        steps, batch_size, crop_size, lr, loss, mask, seed, lr_schedule, min_lr_fraction, augment, rate_floor,
+        rate_weight,
+    )  # fmt: skip
     batches = InpaintingBatches(train_data, crop_size, batch_size, mask=mask, rng=seed, augment=augment == "flips")
     optimizer = optim.Adam(model.parameters(), lr=lr)
+    regularise = rate_weight > 0 and bool(model.spiking_layers)
 
     def loss_fn(m: SCNN, batch: Batch) -> Tensor:
-        return compute_loss(loss, m(Tensor(batch.inputs)), batch.images, batch.masks)
+        value = compute_loss(loss, m(Tensor(batch.inputs)), batch.images, batch.masks)
+        if regularise:
+            value = value + rate_weight * activity_penalty(m, rate_floor)
+        return value
 
     check = None
     if val_data is not None:

@@ -58,7 +58,9 @@ class SNNConv2d(Module):
 
     The spikes of the last forward pass are kept in ``last_spikes`` (T, N, O, H', W') while the attribute
     ``record_spikes`` is True (the default); set it to False to save their memory when output="rate" and no
-    statistics are needed (``SCNN`` does so in training mode).
+    statistics are needed (``SCNN`` does so in training mode). With output="rate", ``last_rate`` holds the
+    rate Tensor of the last forward, still in the graph, for an activity regulariser
+    (:func:`minisnn.regularise.rate_floor_penalty`).
     """
 
     def __init__(
@@ -99,6 +101,9 @@ class SNNConv2d(Module):
         self.input_scale, self.input_offset = float(input_scale), float(input_offset)
         self.record_spikes = True
         self.last_spikes: np.ndarray | None = None  # (T, N, O, H', W') of the last forward, for statistics
+        # the rate Tensor (N, O, H', W') of the last forward when output="rate", in the graph (for a regulariser
+        # such as minisnn.regularise.rate_floor_penalty); whoever reads it sets it back to None
+        self.last_rate: Tensor | None = None
 
     @property
     def num_steps(self) -> int:
@@ -114,6 +119,7 @@ class SNNConv2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = F.as_tensor(x, "x")
+        self.last_rate = None
         if x.ndim == 5:  # a time series: all T convolutions as one batched call
             t, n = x.shape[:2]
             flat = x.reshape(t * n, *x.shape[2:])
@@ -144,7 +150,10 @@ class SNNConv2d(Module):
             )  # fmt: skip
             neurons.state = state
             self.last_spikes = result.data if mode[self.output] == "spikes" else None
-            return result.mean(axis=0) if self.output == "rate" and self.record_spikes else result
+            if self.output == "rate" and self.record_spikes:
+                result = result.mean(axis=0)
+            self.last_rate = result if self.output == "rate" else None
+            return result
         steps = [current] * self.num_steps if constant else [current[i] for i in range(current.shape[0])]
         out = unroll(steps, neurons.neuron, TensorOps(neurons.surrogate, neurons.detach_reset), noise=noise,
                      rng=neurons.rng)  # fmt: skip
@@ -153,7 +162,8 @@ class SNNConv2d(Module):
             return out.spikes
         if self.output == "membrane":
             return out.v
-        return out.spikes.mean(axis=0)
+        self.last_rate = out.spikes.mean(axis=0)
+        return self.last_rate
 
     def extra_repr(self) -> str:
         neurons = self.neurons

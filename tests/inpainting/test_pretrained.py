@@ -21,7 +21,7 @@ def crops():
     return validation_set(sample_photos("val"), 64, 24, mask="box", seed=7)
 
 
-@pytest.mark.parametrize("name, spiking", [("scnn", True), ("cnn_only", False)])
+@pytest.mark.parametrize("name, spiking", [("scnn", True), ("cnn_only", False), ("scnn_rate_floor", True)])
 def test_pretrained_is_the_reduced_network_on_the_harmonic_prefill(name, spiking):
     model = SCNN.pretrained(name)
     assert model.config.spiking is spiking
@@ -57,6 +57,22 @@ def test_pretrained_spiking_layer_fires_though_sparsely(crops):
     silent = spikestats.silent_fraction(spikes)
     assert 0.001 < spikes.mean() < 0.1  # the model card: about 0.01 spikes per neuron per step
     assert silent < 0.99  # some neurons carry information (the card reports 95-96 % silent)
+
+
+def test_the_rate_floor_model_was_trained_with_the_regulariser_and_its_layer_stays_active(crops):
+    checkpoint = io.load(pretrained_path("scnn_rate_floor"))
+    settings = checkpoint.extra["settings"]
+    assert settings["rate_weight"] == 1.0 and settings["rate_floor"] == 0.1 and settings["steps"] == 5000
+    assert {k: v for k, v in settings.items() if not k.startswith("rate_")} == {
+        k: v for k, v in io.load(pretrained_path("scnn")).extra["settings"].items() if not k.startswith("rate_")
+    }  # otherwise trained exactly like the shipped SC-NN
+    rates = {}
+    for name in ("scnn", "scnn_rate_floor"):
+        model = SCNN.pretrained(name)
+        predict(model, crops.inputs[:8])
+        rates[name] = model.spiking_layers[0].last_spikes
+    assert 0.1 < rates["scnn_rate_floor"].mean() < 0.4  # the model card: about 0.2 spikes per neuron per step
+    assert spikestats.silent_fraction(rates["scnn_rate_floor"]) < 0.6 < spikestats.silent_fraction(rates["scnn"])
 
 
 def test_pretrained_is_close_to_harmonic_fill_and_far_above_the_mean_fill(crops):

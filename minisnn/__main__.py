@@ -448,7 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint and the classical baselines")
     evaluate.add_argument(
         "--checkpoint", required=True,
-        help="a model.npz written by train, or 'pretrained' (the shipped SC-NN; 'pretrained:cnn_only' its ablation)",
+        help="a model.npz written by train, or 'pretrained' (the shipped SC-NN; 'pretrained:cnn_only' its ablation, "
+        "'pretrained:scnn_rate_floor' the SC-NN trained with a firing-rate floor)",
     )  # fmt: skip
     evaluate.add_argument("--ablation", default=None, help="a second checkpoint to compare, e.g. pretrained:cnn_only")
     evaluate.add_argument("--data", default="samples", help="'samples', an LSDIR root or any folder of images")

@@ -39,6 +39,32 @@ def silent_fraction(spikes: Any) -> float:
     return float(np.mean(s.sum(axis=0) == 0))
 
 
+class SpikeTally:
+    """Spike statistics of a whole set accumulated chunk by chunk: ``add`` each chunk's spikes (T, *neurons); the
+    totals give the same rate and silent fraction as the concatenated spikes would (the neurons of different chunks
+    are different neurons; T must be the same)."""
+
+    def __init__(self) -> None:
+        self.spikes, self.silent, self.neurons, self.num_steps = 0.0, 0, 0, 0
+
+    def add(self, spikes: Any) -> None:
+        s = _spikes(spikes)
+        self.spikes += float(s.sum())
+        self.silent += int(np.count_nonzero(s.sum(axis=0) == 0))
+        self.neurons += s[0].size
+        self.num_steps = s.shape[0]
+
+    @property
+    def rate(self) -> float:
+        """Mean spikes per neuron per step, as :func:`firing_rate`."""
+        return self.spikes / (self.neurons * self.num_steps)
+
+    @property
+    def silent_fraction(self) -> float:
+        """As :func:`silent_fraction`."""
+        return self.silent / self.neurons
+
+
 def synaptic_operations(spikes: Any, fan_out: float) -> float:
     """SynOps = (total number of spikes) × fan_out."""
     return float(_spikes(spikes).sum()) * fan_out

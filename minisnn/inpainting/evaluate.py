@@ -132,7 +132,7 @@ def evaluate(
         methods["ablation"] = ablation
     tallies = {name: _Tally() for name in [*methods, *baselines]}
     outputs: dict[str, list[np.ndarray]] = {name: [] for name in tallies}
-    spike_totals = {name: [0.0, 0.0, 0.0, 0] for name, m in methods.items() if m.spiking_layers}
+    spike_totals = {name: spikestats.SpikeTally() for name, m in methods.items() if m.spiking_layers}
     for m in methods.values():
         m.activity = [[0, 0] for _ in m.layers]
     parts = data.chunks(chunk) if isinstance(data, ValidationSet) else _slices(data, chunk)
@@ -145,12 +145,7 @@ def evaluate(
             for name, m in methods.items():
                 pred = np.clip(predict(m, inputs, chunk), 0.0, 1.0)
                 if name in spike_totals:
-                    s = m.spiking_layers[0].last_spikes  # (T, n, O, H, W)
-                    totals = spike_totals[name]
-                    totals[0] += float(s.sum())
-                    totals[1] += spikestats.silent_fraction(s) * s[0].size
-                    totals[2] += s[0].size
-                    totals[3] = s.shape[0]
+                    spike_totals[name].add(m.spiking_layers[0].last_spikes)  # (T, n, O, H, W)
                 tallies[name].add(pred, images, masks)
                 if start < keep_outputs:
                     outputs[name].append(pred[: keep_outputs - start])
@@ -195,17 +190,17 @@ def evaluate(
     if classical:
         best = max(classical, key=lambda b: result["baselines"][b]["hole_psnr"])
         result["best_classical"] = best
-    for name, (spikes, silent, neurons, steps) in spike_totals.items():
+    for name, tally in spike_totals.items():
         layer = methods[name].spiking_layers[0]
-        rate = spikes / (neurons * steps)
+        spikes, neurons, rate = tally.spikes, tally.neurons, tally.rate
         key = "spiking" if name == "model" else f"{name}_spiking"
         result[key] = {
             "rate_per_step": rate,
             "rate_hz": rate / layer.neuron.dt * 1000.0,
-            "silent_fraction": silent / neurons,
+            "silent_fraction": tally.silent_fraction,
             "spikes": spikes,
             "spikes_per_neuron": spikes / neurons,
-            "num_steps": int(steps),
+            "num_steps": tally.num_steps,
         }
         ann = None
         if "ablation" in methods and not methods["ablation"].spiking_layers and name == "model":

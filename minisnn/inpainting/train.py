@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from minisnn import functional as F
-from minisnn import optim, stats
+from minisnn import optim, spikestats, stats
 from minisnn.data import Batch, ImageSource, InpaintingBatches
 from minisnn.inpainting.model import SCNN
 from minisnn.regularise import rate_floor_penalty
@@ -91,22 +91,13 @@ def compute_loss(kind: str, pred: Tensor, images: np.ndarray, masks: np.ndarray)
     return F.mse_loss(pred, images, weight=weight)
 
 
-def predict(
-    model: SCNN, inputs: np.ndarray, chunk: int = 32, spike_counts: list[np.ndarray] | None = None
-) -> np.ndarray:
-    """Composited predictions (N, 3, H, W) in evaluation mode (no noise, no graph), in chunks of ``chunk``.
-
-    With a list ``spike_counts``, the spike counts over T of every neuron of the spiking layers (one
-    (n, O, H, W) array per chunk and layer) are appended to it."""
+def predict(model: SCNN, inputs: np.ndarray, chunk: int = 32) -> np.ndarray:
+    """Composited predictions (N, 3, H, W) in evaluation mode (no noise, no graph), in chunks of ``chunk``."""
     was_training = model.training
     model.eval()
-    parts = []
     try:
         with no_grad():
-            for i in range(0, len(inputs), chunk):
-                parts.append(model(Tensor(inputs[i : i + chunk])).data)
-                if spike_counts is not None:
-                    spike_counts.extend(layer.last_spikes.sum(axis=0) for layer in model.spiking_layers)
+            parts = [model(Tensor(inputs[i : i + chunk])).data for i in range(0, len(inputs), chunk)]
     finally:
         model.train(was_training)
     return np.concatenate(parts)
@@ -117,8 +108,13 @@ def validate(model: SCNN, val: Batch, loss_kind: str) -> dict[str, float]:
     network's outputs are not finite (its weights have diverged), which stops :func:`fit`. A network with
     spiking layers adds ``spike_rate`` (spikes per neuron per step, all its spiking neurons) and
     ``silent_fraction`` (neurons with no spike in the T steps) on the same crops."""
-    counts: list[np.ndarray] = []
-    pred = predict(model, val.inputs, spike_counts=counts)
+    chunk, tally = 32, spikestats.SpikeTally()
+    parts = []
+    for i in range(0, len(val.inputs), chunk):  # chunk by chunk, so that every chunk's spikes are counted
+        parts.append(predict(model, val.inputs[i : i + chunk], chunk))
+        for layer in model.spiking_layers:
+            tally.add(layer.last_spikes)
+    pred = np.concatenate(parts)
     if not np.all(np.isfinite(pred)):
         return {"loss": float("nan"), "hole_psnr": float("nan")}
     loss = compute_loss(loss_kind, Tensor(pred), val.images, val.masks).item()
@@ -126,11 +122,8 @@ def validate(model: SCNN, val: Batch, loss_kind: str) -> dict[str, float]:
     hole = 3 * val.masks.reshape(len(pred), -1).sum(axis=1)
     sse = (err * val.masks).reshape(len(pred), -1).sum(axis=1)
     values = {"loss": loss, "hole_psnr": stats.pooled_psnr(sse, hole)}
-    if counts:
-        neurons = sum(c.size for c in counts)
-        num_steps = model.spiking_layers[0].num_steps
-        values["spike_rate"] = float(sum(c.sum() for c in counts)) / (neurons * num_steps)
-        values["silent_fraction"] = float(sum(np.count_nonzero(c == 0) for c in counts)) / neurons
+    if tally.neurons:
+        values["spike_rate"], values["silent_fraction"] = tally.rate, tally.silent_fraction
     return values
 
 

@@ -40,7 +40,7 @@ def silent_fraction(spikes: Any) -> float:
 
 
 class SpikeTally:
-    """Spike statistics of a whole set accumulated chunk by chunk: ``add`` each chunk's spikes (T, *neurons); the
+    """Spike statistics of a whole set accumulated chunk by chunk: ``add`` each chunk's spikes ``(T, *neurons)``; the
     totals give the same rate and silent fraction as the concatenated spikes would (the neurons of different chunks
     are different neurons; T must be the same)."""
 

@@ -424,9 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--prefill",
-        choices=("zero", "harmonic", "pde"),
+        choices=("zero", "harmonic", "pde", "dual"),
         default=None,
-        help="what the network sees in the hole: zero (paper) or a classical pre-fill (default: the config's)",
+        help="what the network sees in the hole: zero (paper), a classical pre-fill, or dual (the harmonic and "
+        "biharmonic fills side by side, correcting their mean) (default: the config's)",
     )
     train.add_argument(
         "--rate-floor", type=float, default=0.05,

@@ -180,7 +180,7 @@ def biharmonic_fill(image: np.ndarray, mask: np.ndarray, *, clip: bool = True) -
 
 #: Name → fill function, for the CLI and the evaluation tables.
 def pde_fill(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The mean of :func:`harmonic_fill` and :func:`biharmonic_fill` (the reduced SC-NN's pre-fill).
+    """The mean of :func:`harmonic_fill` and :func:`biharmonic_fill` (the SC-NN's ``prefill="pde"``).
 
     Harmonic fill is smooth but flat inside large holes; biharmonic continues gradients but overshoots near
     edges. Their errors are partly independent, so on natural images the mean beats both (on the sample

@@ -13,7 +13,10 @@ The prediction is **composited**: known pixels are kept and the network's output
 * ``"zero"`` — the paper's input: missing pixels are 0, and the network predicts the hole from scratch;
 * ``"harmonic"`` — the hole pre-filled by the classical harmonic fill (Δu = 0);
 * ``"pde"`` — pre-filled by the mean of the harmonic and the biharmonic (Δ²u = 0) fills
-  (:func:`~minisnn.inpainting.baselines.pde_fill`), which on natural images beats either alone.
+  (:func:`~minisnn.inpainting.baselines.pde_fill`), which on natural images beats either alone;
+* ``"dual"`` — the network sees *both* classical fills side by side, input (N, 7, H, W) = harmonic fill ⊕
+  biharmonic fill ⊕ mask, and corrects their mean (the PDE fill). Harmonic fill wins inside large smooth holes,
+  the PDE fill on thin strokes through texture; with both in view the first layer can learn which to trust where.
 
 With a pre-fill, the pre-fill is a fixed, non-learned preprocessing step and the network learns a
 *correction* on top of it, f = prefill + conv stack. Any gain over the pre-fill is the network's; the pre-fill's
@@ -38,7 +41,7 @@ import numpy as np
 
 from minisnn import functional as F
 from minisnn import io
-from minisnn.inpainting.baselines import harmonic_fill, pde_fill
+from minisnn.inpainting.baselines import biharmonic_fill, harmonic_fill, pde_fill
 from minisnn.neuron import LIFParams, neuron_from_dict
 from minisnn.nn import Conv2d, Module, ReLU, SNNConv2d
 from minisnn.nn.module import StateDictError
@@ -49,7 +52,9 @@ from minisnn.synaptic import SynapticParams
 from minisnn.tensor import Tensor
 
 NUM_LAYERS = 6
-PREFILLS = ("zero", "harmonic", "pde")
+PREFILLS = ("zero", "harmonic", "pde", "dual")
+#: Channels of the first layer's input: masked RGB or the pre-filled image, ⊕ mask; "dual" shows two fills.
+INPUT_CHANNELS = {"zero": 4, "harmonic": 4, "pde": 4, "dual": 7}
 RESIDUAL_INITS = ("default", "zero")
 OUTPUT_ACTIVATIONS = ("none", "relu")
 #: Bounds on a configuration (checked when it is built, so also when a checkpoint is loaded): a checkpoint's
@@ -128,7 +133,7 @@ class SCNNConfig:
     a plain dict of LIFParams fields also works); ``noise_std`` the noise current's intensity in training,
     ``noise_tau`` its correlation time (None: white noise); ``input_scale``, ``input_offset`` the spiking
     layer's fixed current map (:class:`~minisnn.nn.SNNConv2d`); ``surrogate`` name and parameter; ``prefill``
-    "zero" | "harmonic" | "pde"; ``output_activation`` "none" | "relu" (the paper puts ReLU after every layer);
+    "zero" | "harmonic" | "pde" | "dual"; ``output_activation`` "none" | "relu" (the paper puts ReLU after every layer);
     ``residual_init`` "default" | "zero" (see the module docstring).
 
     Every field is checked when the configuration is built (TypeError for a wrong type, ValueError for a value
@@ -226,6 +231,7 @@ class SCNN(Module):
         rng: Generator or seed for the weights and the spiking layer's noise.
 
     Call: ``model(inputs)`` with inputs (N, 4, H, W) = masked RGB ⊕ mask (1 = missing) → (N, 3, H, W).
+    (With ``prefill="dual"`` the first layer takes 7 channels, built inside ``forward`` from those 4.)
     """
 
     def __init__(
@@ -235,7 +241,7 @@ class SCNN(Module):
         self.config = replace(config, **overrides) if overrides else config
         c = self.config
         rng = np.random.default_rng(rng)
-        channels = [4] + [c.width] * (NUM_LAYERS - 1) + [3]
+        channels = [INPUT_CHANNELS[c.prefill]] + [c.width] * (NUM_LAYERS - 1) + [3]
         self.layers: list[Module] = []
         for i in range(NUM_LAYERS):
             d = c.dilations[i]
@@ -349,8 +355,14 @@ class SCNN(Module):
         if x.ndim != 4 or x.shape[1] != 4:
             raise ValueError(f"SCNN: inputs must be (N, 4, H, W) = masked RGB ⊕ mask, got shape {tuple(x.shape)}")
         known, mask = x.data[:, :3], x.data[:, 3:4]
-        start = prefill(known, mask, self.config.prefill)
-        h = x if start is None else Tensor(np.concatenate([start, mask], axis=1))
+        kind = self.config.prefill
+        if kind == "dual":
+            smooth, curved = harmonic_fill(known, mask), biharmonic_fill(known, mask)
+            start = (0.5 * (smooth + curved)).astype(known.dtype, copy=False)  # the PDE fill
+            h = Tensor(np.concatenate([smooth, curved, mask], axis=1).astype(known.dtype, copy=False))
+        else:
+            start = prefill(known, mask, kind)
+            h = x if start is None else Tensor(np.concatenate([start, mask], axis=1))
         last = NUM_LAYERS - 1
         for i, layer in enumerate(self.layers):
             if self.activity is not None:
@@ -381,14 +393,15 @@ def pretrained_path(name: str = "scnn") -> Path:
 
 
 def prefill(known: np.ndarray, mask: np.ndarray, kind: str) -> np.ndarray | None:
-    """The classical pre-fill of the hole (see the module docstring); None for "zero".
+    """The classical pre-fill of the hole (see the module docstring); None for "zero"; for "dual" the fill the
+    network corrects, the PDE fill.
 
     Args:
         known: (N, 3, H, W) masked image (0 in the hole).  mask: (N, 1, H, W), 1 = missing.
     """
     if kind == "zero":
         return None
-    filled = harmonic_fill(known, mask) if kind == "harmonic" else pde_fill(known, mask)
+    filled = harmonic_fill(known, mask) if kind == "harmonic" else pde_fill(known, mask)  # "pde" and "dual"
     return filled.astype(known.dtype, copy=False)
 
 

@@ -52,12 +52,37 @@ def test_receptive_field_matches_the_dilations():
         assert differs == changes, offset
 
 
-@pytest.mark.parametrize(("prefill", "fill"), [("harmonic", harmonic_fill), ("pde", pde_fill)])
+@pytest.mark.parametrize(("prefill", "fill"), [("harmonic", harmonic_fill), ("pde", pde_fill), ("dual", pde_fill)])
 def test_with_a_zero_residual_init_an_untrained_model_returns_exactly_its_prefill(prefill, fill):
     inputs, images, masks = batch()
     model = SCNN.reduced(rng=0, prefill=prefill, residual_init="zero")
     np.testing.assert_allclose(model.eval()(Tensor(inputs)).data, fill(inputs[:, :3], masks), atol=1e-6)
     assert REDUCED.prefill == "harmonic"
+
+
+def test_the_dual_prefill_shows_both_fills_and_the_first_layer_learns_from_each():
+    """prefill="dual": the first layer sees (N, 7, H, W) = harmonic ⊕ biharmonic ⊕ mask, built from the usual
+    4 input channels, and gets gradient through all seven."""
+    from minisnn.inpainting.baselines import biharmonic_fill
+
+    inputs, images, masks = batch()
+    model = SCNN.reduced(rng=0, prefill="dual", spiking=False)
+    assert model.layers[0].in_channels == 7 and SCNN.reduced(rng=0).layers[0].in_channels == 4
+    first, seen = model.layers[0], []
+
+    def recording(h):
+        seen.append(h.data.copy())
+        return first(h)
+
+    model.layers[0] = recording
+    loss = F.mse_loss(model(Tensor(inputs)), images)
+    known = inputs[:, :3]
+    expected = np.concatenate([harmonic_fill(known, masks), biharmonic_fill(known, masks), masks], axis=1)
+    np.testing.assert_allclose(seen[0], expected, atol=1e-6)
+    assert not np.allclose(seen[0][:, 0:3], seen[0][:, 3:6])  # two different fills, not one twice
+    loss.backward()
+    grad = np.abs(first.weight.grad).sum(axis=(0, 2, 3))  # one entry per input channel
+    assert grad.shape == (7,) and (grad > 0).all()
 
 
 def test_paper_configuration_uses_table_1():

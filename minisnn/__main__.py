@@ -430,8 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
         "biharmonic fills side by side, correcting their mean) (default: the config's)",
     )
     train.add_argument(
-        "--rate-floor", type=float, default=0.05,
-        help="with --rate-weight: the spiking channels' minimum mean firing rate, spikes per step (default 0.05)",
+        "--rate-floor", type=float, default=0.1,
+        help="with --rate-weight: the spiking channels' minimum mean firing rate, spikes per step (default 0.1, "
+        "the floor of the pretrained scnn_rate_floor)",
     )  # fmt: skip
     train.add_argument(
         "--rate-weight", type=float, default=0.0,

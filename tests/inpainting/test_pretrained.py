@@ -75,6 +75,14 @@ def test_the_rate_floor_model_was_trained_with_the_regulariser_and_its_layer_sta
     assert spikestats.silent_fraction(rates["scnn_rate_floor"]) < 0.6 < spikestats.silent_fraction(rates["scnn"])
 
 
+def test_the_command_lines_default_rate_floor_is_the_one_the_shipped_model_was_trained_with():
+    from minisnn.__main__ import build_parser
+
+    settings = io.load(pretrained_path("scnn_rate_floor")).extra["settings"]
+    args = build_parser().parse_args(["train", "--rate-weight", "1"])
+    assert args.rate_floor == settings["rate_floor"]
+
+
 def test_pretrained_is_close_to_harmonic_fill_and_far_above_the_mean_fill(crops):
     """On the offline sample photos (far from its training photos) the model card reports the SC-NN level with
     harmonic fill (box: -0.06 dB [-0.12, +0.00]); a regression would show as a clear drop."""

@@ -177,7 +177,12 @@ def test_ctrl_c_during_evaluate_exits_130_and_writes_nothing(tmp_path, trained):
     out = tmp_path / "evaluation"
     argv = ["evaluate", "--checkpoint", str(trained / "model.npz"), "--out", str(out), "--num-crops", "2000"]
     root = Path(__file__).resolve().parents[1]
-    process = subprocess.Popen([sys.executable, "-m", "minisnn", *argv], cwd=root, stderr=subprocess.PIPE, text=True)
+    # a shell's background job ignores SIGINT, and a child inherits that (Python then installs no KeyboardInterrupt
+    # handler): give the command the default disposition a user's terminal gives it
+    process = subprocess.Popen(
+        [sys.executable, "-m", "minisnn", *argv], cwd=root, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
         while not out.exists() and process.poll() is None and time.monotonic() < deadline:

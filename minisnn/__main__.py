@@ -385,6 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,demo,classify}")
 
+    from minisnn.inpainting.model import PREFILLS, RESIDUAL_INITS
+
     train = commands.add_parser("train", help="train an SC-NN (writes model.npz, history.json, loss.png)")
     train.add_argument("--data", default="samples", help="'samples' (offline sample photos) or a folder / LSDIR root")
     train.add_argument("--crop", type=positive_int, default=64, help="crop size in pixels (default 64)")
@@ -406,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     train.add_argument("--width", type=positive_int, default=None, help="hidden channels (default: the config's)")
     train.add_argument(
-        "--residual-init", choices=("default", "zero"), default=None,
+        "--residual-init", choices=RESIDUAL_INITS, default=None,
         help="the correction's last layer: default init (learns) or zero (starts exactly at the pre-fill)",
     )  # fmt: skip
     train.add_argument(
@@ -424,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--prefill",
-        choices=("zero", "harmonic", "pde", "dual"),
+        choices=PREFILLS,
         default=None,
         help="what the network sees in the hole: zero (paper), a classical pre-fill, or dual (the harmonic and "
         "biharmonic fills side by side, correcting their mean) (default: the config's)",

@@ -386,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,demo,classify}")
 
     from minisnn.inpainting.model import PREFILLS, RESIDUAL_INITS
+    from minisnn.inpainting.train import AUGMENTATIONS
 
     train = commands.add_parser("train", help="train an SC-NN (writes model.npz, history.json, loss.png)")
     train.add_argument("--data", default="samples", help="'samples' (offline sample photos) or a folder / LSDIR root")
@@ -412,8 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the correction's last layer: default init (learns) or zero (starts exactly at the pre-fill)",
     )  # fmt: skip
     train.add_argument(
-        "--augment", choices=("none", "flips"), default=None,
-        help="flips and 90-degree rotations of the crops (default: flips; paper: none)",
+        "--augment", choices=AUGMENTATIONS, default=None,
+        help="flips: flips and 90-degree rotations of the crops (default; paper: none); flips+scale: those and a "
+        "random zoom-out of each crop by 1-2x (area averaging)",
     )  # fmt: skip
     train.add_argument(
         "--loss", choices=("mse", "hole_weighted"), default=None, help="default: mse (paper), hole_weighted (reduced)"

@@ -94,6 +94,8 @@ class InpaintingBatches:
         mask_kwargs: extra keyword arguments for the mask generator, e.g. ``{"hole_range": (0.2, 0.4)}``.
         augment: flip each crop left-right with probability 1/2 and rotate it by a random multiple of 90°
             (180° only, for non-square crops), from a third seeded stream: 8 views of every crop.
+        scale_range: passed to :class:`~minisnn.data.CropSampler`: each crop cut from a window up to ``hi`` times
+            larger and shrunk by area averaging (``(1, 1)``, the default: no scale augmentation).
 
     Same seed → same batches. :meth:`get_state` / :meth:`set_state` save and restore the exact position.
     """
@@ -109,6 +111,7 @@ class InpaintingBatches:
         pad_small: bool = False,
         mask_kwargs: dict[str, Any] | None = None,
         augment: bool = False,
+        scale_range: tuple[float, float] = (1.0, 1.0),
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -123,7 +126,9 @@ class InpaintingBatches:
         self.mask = mask
         base = np.random.default_rng(rng)
         seeds = base.integers(0, 2**63, size=2)
-        self.sampler = CropSampler(source, self.crop_size, rng=int(seeds[0]), pad_small=pad_small)
+        self.sampler = CropSampler(
+            source, self.crop_size, rng=int(seeds[0]), pad_small=pad_small, scale_range=scale_range
+        )
         self._mask_rng = np.random.default_rng(int(seeds[1]))
         self.augment = bool(augment)
         self._augment_rng = np.random.default_rng(int(base.integers(0, 2**63)))  # drawn after: old streams unchanged

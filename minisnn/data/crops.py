@@ -6,7 +6,9 @@
   than the crop are skipped (one warning per image) or reflect-padded (``pad_small=True``); unreadable
   files (corrupt, missing, or larger than ``minisnn.data.MAX_IMAGE_PIXELS``) are skipped with a warning
   and counted. Its position in the stream can be saved and restored
-  exactly (:meth:`CropSampler.get_state` / :meth:`CropSampler.set_state`).
+  exactly (:meth:`CropSampler.get_state` / :meth:`CropSampler.set_state`). With ``scale_range`` it also
+  augments scale: each crop is cut as a larger window and shrunk to the crop size by area averaging
+  (:func:`~minisnn.data.resize.area_resize`).
 * :func:`validation_crops` — a fixed set of crops for a seed, spread over the images round-robin.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .images import CorruptImageError
+from .resize import area_resize
 from .sources import ImageSource
 
 __all__ = ["random_crop", "pad_to_size", "CropSampler", "validation_crops"]
@@ -99,6 +102,16 @@ def _unusable_error(
     return ValueError(f"none of the {n} images could be read (see the warnings above)")
 
 
+def _check_scale_range(scale_range: tuple[float, float]) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in scale_range)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"scale_range must be a pair (lo, hi) of numbers, got {scale_range!r}") from err
+    if not 1.0 <= lo <= hi < np.inf:
+        raise ValueError(f"scale_range must satisfy 1 <= lo <= hi (shrink only), got {scale_range!r}")
+    return lo, hi
+
+
 def _bit_state(gen: np.random.Generator) -> dict[str, Any]:
     return gen.bit_generator.state
 
@@ -118,6 +131,12 @@ class CropSampler:
         cache_bytes: keep up to this many bytes of decoded images in memory (least recently used first out),
             so that an image is decoded once instead of once per crop (a 512 px JPEG takes ~10 ms to decode);
             0 turns the cache off. The crops are the same either way.
+        scale_range: ``(lo, hi)`` with ``1 <= lo <= hi``: scale augmentation. Each crop draws a factor ``s``
+            log-uniformly from ``[lo, hi]`` (from a third stream of the seed), cuts a window of
+            ``round(s·h) x round(s·w)`` at a uniform random position (``s`` lowered to what the image holds,
+            so no image is skipped for it) and shrinks it to ``h x w`` by area averaging: the image seen from
+            further away, with finer detail. ``(1, 1)`` (default) is plain cropping. Only shrinking is
+            offered: an enlarged crop is blurrier than any photo at its native resolution.
 
     Attributes:
         num_skipped_corrupt: images skipped because they could not be read (corrupt or missing file, or
@@ -135,6 +154,7 @@ class CropSampler:
         rng: RNG = None,
         pad_small: bool = False,
         cache_bytes: int = 512 * 2**20,
+        scale_range: tuple[float, float] = (1.0, 1.0),
     ) -> None:
         if not isinstance(source, ImageSource):
             raise TypeError(f"source must be an ImageSource, got {type(source).__name__}")
@@ -147,6 +167,8 @@ class CropSampler:
         seeds = base.integers(0, 2**63, size=2)
         self._order_rng = np.random.default_rng(int(seeds[0]))
         self._crop_rng = np.random.default_rng(int(seeds[1]))
+        self.scale_range = _check_scale_range(scale_range)
+        self._scale_rng = np.random.default_rng(int(base.integers(0, 2**63)))  # drawn after: old streams unchanged
         self._epoch_start_state = _bit_state(self._order_rng)
         self._order: np.ndarray | None = None
         self._position = 0
@@ -193,6 +215,7 @@ class CropSampler:
             "position": self._position,
             "order_rng": self._epoch_start_state,
             "crop_rng": _bit_state(self._crop_rng),
+            "scale_rng": _bit_state(self._scale_rng),
         }
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -208,6 +231,8 @@ class CropSampler:
             )
         self._order_rng.bit_generator.state = order_state
         self._crop_rng.bit_generator.state = crop_state
+        if "scale_rng" in state:
+            self._scale_rng.bit_generator.state = state["scale_rng"]
         self._epoch_start_state = _bit_state(self._order_rng)
         self._epoch, self._position = epoch, position
         self._order = self._order_rng.permutation(n) if epoch >= 0 else None
@@ -281,8 +306,18 @@ class CropSampler:
                 continue
             if self.pad_small:
                 image = pad_to_size(image, self.crop_size)
+            if self.scale_range != (1.0, 1.0):
+                return self._scaled_crop(image)
             crop = random_crop(image, self.crop_size, self._crop_rng)
             return np.array(crop, dtype=np.float32)  # a copy: the cache keeps the image
+
+    def _scaled_crop(self, image: np.ndarray) -> np.ndarray:
+        h, w = self.crop_size
+        lo, hi = self.scale_range
+        s = float(np.exp(self._scale_rng.uniform(np.log(lo), np.log(hi))))
+        s = min(s, image.shape[1] / h, image.shape[2] / w)  # the largest window this image holds
+        window = (max(h, min(image.shape[1], round(s * h))), max(w, min(image.shape[2], round(s * w))))
+        return area_resize(random_crop(image, window, self._crop_rng), self.crop_size)
 
     def sample_batch(self, n: int) -> np.ndarray:
         """The next ``n`` crops stacked: float32 ``(n, 3, h, w)``."""

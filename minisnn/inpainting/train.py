@@ -34,7 +34,10 @@ from minisnn.trainer import History, Schedule, TrainingDiverged, train
 
 LOSSES = ("mse", "hole_weighted")
 SCHEDULES = ("constant", "cosine")
-AUGMENTATIONS = ("none", "flips")
+AUGMENTATIONS = ("none", "flips", "flips+scale")
+#: The scale factors of ``augment="flips+scale"``: each crop is cut from a window 1 to 2 times its side (drawn
+#: log-uniformly) and shrunk to the crop size by area averaging (:class:`~minisnn.data.CropSampler`).
+SCALE_RANGE = (1.0, 2.0)
 
 __all__ = ["History", "LOSSES", "SCHEDULES", "TrainSettings", "TrainingDiverged", "compute_loss", "fit", "predict",
            "validate"]  # fmt: skip
@@ -185,7 +188,8 @@ def fit(
         steps: total number of steps (with ``resume``, the run continues up to this total).
         loss: "mse" (paper) or "hole_weighted".
         lr_schedule: "constant" (paper) or "cosine" (down to ``min_lr_fraction``·lr).
-        augment: "none" or "flips" (random horizontal flips and 90° rotations of each crop).
+        augment: "none", "flips" (random horizontal flips and 90° rotations of each crop) or "flips+scale"
+            (those and a random zoom-out of each crop by a factor in :data:`SCALE_RANGE`).
         out_dir: where ``model.npz`` (checkpoint) and ``history.json`` go; None keeps nothing on disk.
         resume: continue from ``out_dir/model.npz``.
         progress: show a tqdm progress bar with the running loss.
@@ -200,7 +204,10 @@ def fit(
         steps, batch_size, crop_size, lr, loss, mask, seed, lr_schedule, min_lr_fraction, augment, rate_floor,
         rate_weight,
     )  # fmt: skip
-    batches = InpaintingBatches(train_data, crop_size, batch_size, mask=mask, rng=seed, augment=augment == "flips")
+    batches = InpaintingBatches(
+        train_data, crop_size, batch_size, mask=mask, rng=seed, augment=augment != "none",
+        scale_range=SCALE_RANGE if augment == "flips+scale" else (1.0, 1.0),
+    )  # fmt: skip
     optimizer = optim.Adam(model.parameters(), lr=lr)
     regularise = rate_weight > 0 and bool(model.spiking_layers)
 

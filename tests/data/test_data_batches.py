@@ -122,3 +122,30 @@ def test_a_validation_set_made_chunk_by_chunk_is_the_same_set(source, size):
     for name in Batch._fields:
         np.testing.assert_array_equal(np.concatenate([getattr(p, name) for p in parts]), getattr(whole, name))
     np.testing.assert_array_equal(next(lazy.chunks(size)).masks, parts[0].masks)  # each pass starts afresh
+
+
+def views(image):
+    """The 8 flips and quarter turns of a square (C, H, W) image."""
+    return [np.rot90(im, k, axes=(-2, -1)) for im in (image, image[..., ::-1]) for k in range(4)]
+
+
+def test_augment_shows_each_crop_in_one_of_its_eight_views(source):
+    plain = InpaintingBatches(source, 10, 8, mask="box", rng=3, num_batches=3)
+    augmented = InpaintingBatches(source, 10, 8, mask="box", rng=3, num_batches=3, augment=True)
+    used = set()
+    for a, b in zip(plain, augmented, strict=True):
+        np.testing.assert_array_equal(a.masks, b.masks)  # the masks' stream is untouched by augmentation
+        for crop, seen in zip(a.images, b.images, strict=True):
+            matches = [k for k, view in enumerate(views(crop)) if np.array_equal(view, seen)]
+            assert matches
+            used.add(matches[0])
+    assert len(used) >= 6  # 24 crops: (nearly) all eight views occur
+
+
+def test_scale_range_reaches_the_crop_sampler(source):
+    batches = InpaintingBatches(source, 8, 2, rng=0, scale_range=(1, 2))
+    assert batches.sampler.scale_range == (1.0, 2.0)
+    plain = next(InpaintingBatches(source, 8, 2, rng=0))
+    scaled = next(batches)
+    assert scaled.images.shape == plain.images.shape and not np.array_equal(scaled.images, plain.images)
+    np.testing.assert_array_equal(scaled.masks, plain.masks)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from minisnn.data import ArrayImages, CropSampler, FolderImages, pad_to_size, random_crop, validation_crops
+from minisnn.data.resize import area_resize
 
 
 def constant_images(sizes):
@@ -156,3 +157,67 @@ def test_images_above_the_pixel_limit_are_skipped_like_corrupt_ones(tmp_path, rg
         assert crops.shape == (4, 3, 4, 4) and sampler.num_skipped_corrupt == 1
     with pytest.warns(UserWarning, match=r"skipping image 'a_big.png'.*MAX_IMAGE_PIXELS"):
         assert validation_crops(FolderImages(tmp_path), 4, 2).shape == (2, 3, 4, 4)
+
+
+def windows_matching(image, crop, window):
+    """Top-left corners of the ``window``-sized windows of ``image`` whose area-shrunk copy equals ``crop``."""
+    hits = []
+    for top in range(image.shape[1] - window[0] + 1):
+        for left in range(image.shape[2] - window[1] + 1):
+            patch = image[:, top : top + window[0], left : left + window[1]]
+            if np.allclose(area_resize(patch, crop.shape[1:]), crop, atol=1e-6):
+                hits.append((top, left))
+    return hits
+
+
+def test_scale_augmentation_shrinks_a_larger_window_by_area_averaging():
+    image = np.random.default_rng(0).random((3, 20, 23)).astype(np.float32)
+    crops = CropSampler(ArrayImages([image]), 5, rng=1, scale_range=(2, 2)).sample_batch(4)
+    for crop in crops:
+        assert crop.shape == (3, 5, 5) and crop.dtype == np.float32
+        assert len(windows_matching(image, crop, (10, 10))) == 1  # a 2x window, shrunk 2x: its 2x2 block means
+    # a factor the image cannot hold is lowered to the whole image's side, and the image is not skipped
+    small = image[:, :8, :8]
+    np.testing.assert_allclose(
+        CropSampler(ArrayImages([small]), 5, rng=1, scale_range=(3, 3)).sample(), area_resize(small, 5), atol=1e-6
+    )
+
+
+def test_scale_factors_spread_over_the_range():
+    """With scale_range (1, 3) the windows behind the crops take many sizes between 5 and 15 pixels."""
+    image = np.random.default_rng(2).random((3, 30, 30)).astype(np.float32)
+    sampler = CropSampler(ArrayImages([image]), 5, rng=3, scale_range=(1, 3))
+    sides = set()
+    for crop in sampler.sample_batch(12):
+        found = [side for side in range(5, 16) if windows_matching(image, crop, (side, side))]
+        assert len(found) == 1
+        sides.update(found)
+    assert len(sides) >= 5 and min(sides) < 8 and max(sides) > 11
+
+
+def test_without_scale_range_the_crops_are_unchanged():
+    rng = np.random.default_rng(1)
+    src = ArrayImages([rng.random((3, 12, 15), dtype=np.float32), rng.random((3, 14, 14), dtype=np.float32)])
+    plain = CropSampler(src, 6, rng=5).sample_batch(5)
+    np.testing.assert_array_equal(CropSampler(src, 6, rng=5, scale_range=(1, 1)).sample_batch(5), plain)
+    assert not np.array_equal(CropSampler(src, 6, rng=5, scale_range=(1.5, 2)).sample_batch(5), plain)
+
+
+@pytest.mark.parametrize("stop", [0, 3, 7])
+def test_scaled_crops_resume_exactly(stop):
+    rng = np.random.default_rng(4)
+    src = ArrayImages([rng.random((3, 16 + k, 18), dtype=np.float32) for k in range(3)])
+    ref = CropSampler(src, 6, rng=5, scale_range=(1, 2)).sample_batch(stop + 5)
+    first = CropSampler(src, 6, rng=5, scale_range=(1, 2))
+    if stop:
+        first.sample_batch(stop)
+    state = json.loads(json.dumps(first.get_state()))
+    resumed = CropSampler(src, 6, rng=99, scale_range=(1, 2))
+    resumed.set_state(state)
+    np.testing.assert_array_equal(resumed.sample_batch(5), ref[stop:])
+
+
+@pytest.mark.parametrize("bad", [(0.5, 1), (2, 1), (1, float("inf")), ("a", 2), 2])
+def test_scale_range_must_be_a_shrinking_pair(bad):
+    with pytest.raises(ValueError, match="scale_range must"):
+        CropSampler(constant_images([(9, 9)]), 4, scale_range=bad)

@@ -164,3 +164,15 @@ def test_the_rate_floor_keeps_a_silenced_layer_firing():
 def test_rate_regulariser_settings_are_checked(name, value, message):
     with pytest.raises(ValueError, match=message):
         fit(tiny_model(), tiny_images(), None, steps=1, **{name: value}, **SETTINGS)
+
+
+def test_scale_augmentation_trains_on_other_crops_and_resumes_exactly(tmp_path):
+    images = tiny_images(size=48)
+    flips = fit(tiny_model(), images, None, steps=4, augment="flips", **SETTINGS)
+    straight = fit(tiny_model(), images, None, steps=4, augment="flips+scale", **SETTINGS)
+    assert straight.train_loss != flips.train_loss  # zoomed-out crops, not the same crops
+    fit(tiny_model(), images, None, steps=2, augment="flips+scale", out_dir=tmp_path, **SETTINGS)
+    resumed = fit(tiny_model(), images, None, steps=4, augment="flips+scale", out_dir=tmp_path, resume=True, **SETTINGS)
+    assert resumed.train_loss == straight.train_loss
+    with pytest.raises(ValueError, match=r"augment must be one of \('none', 'flips', 'flips\+scale'\), got 'scale'"):
+        fit(tiny_model(), images, None, steps=1, augment="scale", **SETTINGS)

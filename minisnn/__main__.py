@@ -193,6 +193,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     model = load(args.checkpoint)
     ablation = load(args.ablation) if args.ablation else None
+    if args.eval_views is not None:
+        for m in (model, ablation):
+            if m is not None:
+                m.set_eval_views(args.eval_views)
     out = Path(args.out)
     prepare_out(out, resume=True, overwrite=True)
     split = args.split or ("all" if Path(str(args.data)).is_dir() and not _is_lsdir(args.data) else "val")
@@ -459,6 +463,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     evaluate.add_argument("--ablation", default=None, help="a second checkpoint to compare, e.g. pretrained:cnn_only")
     evaluate.add_argument("--data", default="samples", help="'samples', an LSDIR root or any folder of images")
+    evaluate.add_argument(
+        "--eval-views", type=int, choices=(1, 8), default=None,
+        help="1: one pass per crop; 8: the mean over the crop's flips and quarter turns (default: what each "
+        "checkpoint was saved with)",
+    )  # fmt: skip
     evaluate.add_argument(
         "--split", choices=("all", "train", "val", "test"), default=None,
         help="default: a plain folder whole ('all'); the held-out 'val' split of the samples and of LSDIR",

@@ -31,11 +31,14 @@ def energy_estimate(
     input_nonzero: list[float] | None = None,
     ann_input_nonzero: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Energy per image of size height×width (:class:`~minisnn.energy.EnergyReport` as a dict).
+    """Energy per image of size height×width (:class:`~minisnn.energy.EnergyReport` as a dict), for one prediction
+    in evaluation mode: with ``config.eval_views = 8`` (the self-ensemble) that is 8 passes, and every count is 8×
+    one pass's.
 
     Args:
-        spikes_per_image: the spiking layer's spikes per image; default: its last forward pass
-            (``last_spikes``), scaled by height·width / (H'·W') (the spike density per pixel stays the same).
+        spikes_per_image: the spiking layer's spikes per image, all passes of one prediction; default: from its
+            last forward pass (``last_spikes``, whose batch axis holds every pass), the mean per pass scaled by
+            height·width / (H'·W') (the spike density per pixel stays the same) and by ``eval_views``.
         input_nonzero: the non-zero fraction of each layer's input in this model (``SCNN.activity``), default
             dense.
         ann_input_nonzero: layer name → non-zero input fraction measured on the ANN (the CNN-only ablation).
@@ -43,16 +46,18 @@ def energy_estimate(
     layers = model.layers
     names = layer_names(model)
     spiking = [i for i, layer in enumerate(layers) if isinstance(layer, SNNConv2d)]
+    views = model.config.eval_views  # passes per prediction
     if spiking and spikes_per_image is None:
         last = layers[spiking[0]].last_spikes
         if last is None:
             raise ValueError("energy_estimate: run a forward pass first, or pass spikes_per_image")
-        spikes_per_image = float(last.sum()) / last.shape[1] * (height * width) / np.prod(last.shape[-2:])
+        per_pass = float(last.sum()) / last.shape[1] * (height * width) / np.prod(last.shape[-2:])
+        spikes_per_image = per_pass * views
     counts = []
     for i, layer in enumerate(layers):
         conv: Conv2d = layer.conv if isinstance(layer, SNNConv2d) else layer
-        macs = conv_macs((1, conv.out_channels, height, width), conv.in_channels, conv.kernel_size)
-        neurons_in = conv.in_channels * height * width
+        macs = views * conv_macs((1, conv.out_channels, height, width), conv.in_channels, conv.kernel_size)
+        neurons_in = views * conv.in_channels * height * width
         count = LayerCount(
             name=names[i],
             macs=float(macs),
@@ -64,7 +69,7 @@ def energy_estimate(
             count.spikes_in = float(spikes_per_image)
             count.input_nonzero = None
         if spiking and i == spiking[0]:
-            count.state_updates = float(conv.out_channels * height * width * layer.num_steps)
+            count.state_updates = float(views * conv.out_channels * height * width * layer.num_steps)
         counts.append(count)
     report = summarise(counts, ann_input_nonzero).to_dict()
     report["image_size"] = [height, width]

@@ -20,6 +20,10 @@ Per method (model, ablation, each baseline), on the hole pixels unless named "fu
 * ``hole_mse`` (pooled), ``full_mse`` and ``full_psnr`` (the composited image, pooled), ``l1`` (hole, pooled),
   ``ssim`` (full image, per-crop mean).
 
+A model with ``config.eval_views = 8`` predicts each crop as the mean over its 8 flips and quarter turns (the
+self-ensemble, :mod:`minisnn.inpainting.model`); ``eval_views`` in the result records it for each model and the
+summary line and table say so.
+
 Comparisons: the model (and ablation) against every baseline, as the paired difference of pooled hole PSNR and
 of per-crop hole PSNR with a paired bootstrap 95 % interval over crops (:mod:`minisnn.stats`); the best
 classical fill (highest pooled hole PSNR) is named in ``summary``.
@@ -176,6 +180,7 @@ def evaluate(
         "baselines": {b: _summarise(sums[b], hole_counts, full_count) for b in baselines},
         "comparisons": {},
         "outputs": {k: np.concatenate(v) for k, v in outputs.items() if v},
+        "eval_views": {name: m.config.eval_views for name, m in methods.items()},  # 8: the self-ensemble
     }
     for name in methods:
         result[name] = _summarise(sums[name], hole_counts, full_count)
@@ -227,8 +232,10 @@ def summary_line(result: dict[str, Any]) -> str:
     best = result["best_classical"]
     c = result["comparisons"][f"model_vs_{best}"]["pooled_hole_psnr_db"]
     verdict = "better than" if c["low"] > 0 else "worse than" if c["high"] < 0 else "not distinguishable from"
+    views = result.get("eval_views", {}).get("model", 1)
+    name = f"model (mean of its {views} views)" if views > 1 else "model"
     return (
-        f"model {result['model']['hole_psnr']:.2f} dB pooled hole PSNR vs the best classical fill ({best}) "
+        f"{name} {result['model']['hole_psnr']:.2f} dB pooled hole PSNR vs the best classical fill ({best}) "
         f"{result['baselines'][best]['hole_psnr']:.2f} dB: {c['estimate']:+.2f} dB [{c['low']:+.2f}, {c['high']:+.2f}] "
         f"(paired bootstrap 95 % CI over {c['n']} crops) -- {verdict} it"
     )
@@ -237,11 +244,14 @@ def summary_line(result: dict[str, Any]) -> str:
 def metrics_table(result: dict[str, Any], ablation: dict[str, Any] | None = None) -> str:
     """A Markdown table of the model, the ablation and the baselines, with the model's pooled difference to each."""
     rows = []
+    views = result.get("eval_views", {})
     if "model" in result:
-        rows.append(("SC-NN (spiking)" if "spiking" in result else "model", result["model"], None))
+        name = "SC-NN (spiking)" if "spiking" in result else "model"
+        rows.append((name + _views_note(views.get("model", 1)), result["model"], None))
     abl = result.get("ablation") or (ablation or {}).get("model")
     if abl is not None:
-        rows.append(("CNN-only ablation", abl, result["comparisons"].get("model_vs_ablation")))
+        abl_views = views.get("ablation", (ablation or {}).get("eval_views", {}).get("model", 1))
+        rows.append(("CNN-only ablation" + _views_note(abl_views), abl, result["comparisons"].get("model_vs_ablation")))
     for name, values in result["baselines"].items():
         rows.append((f"{name} fill", values, result["comparisons"].get(f"model_vs_{name}")))
     header = "| method | hole PSNR pooled [dB] | per crop [dB] | hole MSE | SSIM | model − it, pooled [dB] (95 % CI) |"
@@ -256,3 +266,7 @@ def metrics_table(result: dict[str, Any], ablation: dict[str, Any] | None = None
             f"| {diff} |"
         )
     return "\n".join(lines)
+
+
+def _views_note(views: int) -> str:
+    return f", mean of {views} views" if views > 1 else ""

@@ -45,6 +45,16 @@ def test_train_then_evaluate_writes_the_promised_files(tmp_path, capsys):
                  "--mask", "freeform", "--out", str(lazy), "--chunk", "2"])  # fmt: skip
     assert code == 0 and json.loads((lazy / "metrics.json").read_text()) == result
     assert (lazy / "examples.png").exists() and not (lazy / "arrays.npz").exists()
+    assert result["eval_views"] == {"model": 1}  # what train saved
+
+    # --eval-views 8: the same checkpoint predicts with the 8-view self-ensemble, and the files say so
+    views = tmp_path / "eval_views"
+    code = main(["evaluate", "--checkpoint", str(out / "model.npz"), "--crop", "32", "--num-crops", "5",
+                 "--mask", "freeform", "--out", str(views), "--eval-views", "8"])  # fmt: skip
+    ensemble = json.loads((views / "metrics.json").read_text())
+    assert code == 0 and ensemble["eval_views"] == {"model": 8} and "mean of its 8 views" in ensemble["summary"]
+    assert ensemble["baselines"] == result["baselines"] and ensemble["model"] != result["model"]
+    assert "SC-NN (spiking), mean of 8 views" in capsys.readouterr().out
 
 
 def test_demo_runs_end_to_end(tmp_path, capsys):

@@ -300,7 +300,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result.pop("outputs")
         summary["pretrained"] = result
         io.write_json(out / "metrics.json", summary, indent=2)
-        print("\nThe shipped pretrained models (SCNN.pretrained(); trained for 5,000 steps on 155 other photos, see")
+        card = io.load(pretrained_path("scnn")).extra
+        views = card["config"].get("eval_views", 1)
+        print(
+            f"\nThe shipped pretrained models (SCNN.pretrained(); trained for {card['settings']['steps']:,} steps on "
+            f"155 other photos{f', each crop predicted as the mean of its {views} views' if views > 1 else ''}; see"
+        )
         print("minisnn/inpainting/pretrained/MODEL_CARD.md) on the same crops:\n")
         print(metrics_table(result))
         print(result["summary"])
@@ -440,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--rate-floor", type=float, default=0.1,
         help="with --rate-weight: the spiking channels' minimum mean firing rate, spikes per step (default 0.1, "
-        "the floor of the pretrained scnn_rate_floor)",
+        "the floor the pretrained SC-NN was trained with)",
     )  # fmt: skip
     train.add_argument(
         "--rate-weight", type=float, default=0.0,
@@ -458,8 +463,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint and the classical baselines")
     evaluate.add_argument(
         "--checkpoint", required=True,
-        help="a model.npz written by train, or 'pretrained' (the shipped SC-NN; 'pretrained:cnn_only' its ablation, "
-        "'pretrained:scnn_rate_floor' the SC-NN trained with a firing-rate floor)",
+        help="a model.npz written by train, or 'pretrained' (the shipped SC-NN; 'pretrained:cnn_only' its CNN-only "
+        "ablation)",
     )  # fmt: skip
     evaluate.add_argument("--ablation", default=None, help="a second checkpoint to compare, e.g. pretrained:cnn_only")
     evaluate.add_argument("--data", default="samples", help="'samples', an LSDIR root or any folder of images")

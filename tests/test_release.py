@@ -113,12 +113,12 @@ with importlib.resources.as_file(probe) as path:
     assert np.load(path)["weights"].shape == (2, 3)
 from minisnn.inpainting import SCNN
 # the real package data: weights + model card
-shipped = [SCNN.pretrained(name) for name in ("scnn", "cnn_only", "scnn_rate_floor")]
+shipped = [SCNN.pretrained(name) for name in ("scnn", "cnn_only")]
 card = importlib.resources.files("minisnn.inpainting").joinpath("pretrained/MODEL_CARD.md").read_text("utf-8")
-assert [m.config.spiking for m in shipped] == [True, False, True] and "python -m minisnn train" in card
+assert [m.config.spiking for m in shipped] == [True, False] and "python -m minisnn train" in card
 print(f"minisnn {minisnn.__version__} from {pathlib.Path(minisnn.__file__).parent}: "
       f"SNNConv2d forward {tuple(rates.shape)}, mean rate {float(rates.data.mean()):.3f}; package data readable; "
-      f"the three pretrained models load ({shipped[0].num_parameters():,} parameters each) with their card")
+      f"the two pretrained models load ({shipped[0].num_parameters():,} parameters each) with their card")
 """
 
 

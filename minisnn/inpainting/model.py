@@ -325,7 +325,9 @@ class SCNN(Module):
         and the hole pre-filled by harmonic fill (``prefill="harmonic"``; the best classical fill on our held-out
         validation photos, ahead of the PDE and biharmonic fills), the network learning a correction from the
         default initialisation (``residual_init="default"``). Pass ``prefill="zero"`` for the paper's input, the
-        hole given as zeros (the README reports both, trained the same way)."""
+        hole given as zeros (the README reports both, trained the same way). The shipped :meth:`pretrained` SC-NN is
+        this configuration with ``prefill="dual"`` (both fills in view: a little slower per step, and better on
+        photos unlike the training photos -- the model card)."""
         return cls(REDUCED, rng=rng, **overrides)
 
     @classmethod
@@ -355,12 +357,12 @@ class SCNN(Module):
         """A model shipped with minisnn (package data in ``minisnn/inpainting/pretrained/``; see its
         ``MODEL_CARD.md`` for the data, the command that trained it and its measured quality):
 
-        * ``"scnn"`` -- the reduced SC-NN trained on 155 natural photos (the spiking network);
-        * ``"cnn_only"`` -- its CNN-only ablation, trained the same way;
-        * ``"scnn_rate_floor"`` -- the same SC-NN trained the same way plus the activity regulariser
-          (:func:`minisnn.regularise.rate_floor_penalty`, floor 0.1 spikes per step, weight 1): its spiking layer
-          stays active (about 0.2 spikes per neuron per step, 40 % silent, against 0.01 and 95 %) and it is
-          0.1 dB better on the held-out photos (model card).
+        * ``"scnn"`` -- the reduced SC-NN seeing both classical fills (``prefill="dual"``), trained for 9,000 steps
+          on 155 natural photos with the activity regulariser (:func:`minisnn.regularise.rate_floor_penalty`, floor
+          0.1 spikes per step, weight 1), so that its spiking layer stays active (about 0.27 spikes per neuron per
+          step, half of the neurons silent); it predicts with the 8-view self-ensemble (``eval_views=8``;
+          ``set_eval_views(1)`` for one pass);
+        * ``"cnn_only"`` -- its CNN-only ablation, trained the same way (no spiking layer, so no regulariser).
         """
         return cls.from_checkpoint(pretrained_path(name))
 
@@ -426,7 +428,7 @@ class SCNN(Module):
         return f"receptive_field={self.config.receptive_field}"
 
 
-PRETRAINED = ("scnn", "cnn_only", "scnn_rate_floor")
+PRETRAINED = ("scnn", "cnn_only")
 
 
 def _view(x: Tensor, flip: bool, turns: int, inverse: bool = False) -> Tensor:

@@ -387,17 +387,19 @@ class SCNN(Module):
     def _self_ensemble(self, x: Tensor) -> Tensor:
         """(1/8) Σ_g g⁻¹ f(g x) over the 8 views g (module docstring). The spiking layer's ``last_spikes`` holds all
         8 passes' spikes, each turned back, stacked along the batch axis: (T, 8N, O, H, W)."""
-        outputs, spikes = [], []
-        for flip in (False, True):
-            for turns in range(4):
-                y = _view(self._one_pass(_view(x, flip, turns)), flip, turns, inverse=True)
-                outputs.append(y)
-                if self.spiking_layers and self.spiking_layers[0].last_spikes is not None:
-                    s = self.spiking_layers[0].last_spikes  # (T, N, O, H, W) in the view's orientation
-                    s = np.rot90(s, -turns, axes=(-2, -1))
-                    spikes.append(s[..., ::-1] if flip else s)
-        if spikes:
-            self.spiking_layers[0].last_spikes = np.concatenate(spikes, axis=1)
+        outputs, record, n = [], None, x.shape[0]
+        for k, (flip, turns) in enumerate((flip, turns) for flip in (False, True) for turns in range(4)):
+            y = _view(self._one_pass(_view(x, flip, turns)), flip, turns, inverse=True)
+            outputs.append(y)
+            if self.spiking_layers and self.spiking_layers[0].last_spikes is not None:
+                s = self.spiking_layers[0].last_spikes  # (T, N, O, H, W) in the view's orientation
+                s = np.rot90(s, -turns, axes=(-2, -1))
+                s = s[..., ::-1] if flip else s
+                if record is None:  # filled view by view: no list of 8 arrays next to their concatenation
+                    record = np.empty((s.shape[0], 8 * n, *s.shape[2:]), dtype=s.dtype)
+                record[:, k * n : (k + 1) * n] = s
+        if record is not None:
+            self.spiking_layers[0].last_spikes = record
         mean = F.stack(outputs).mean(axis=0)
         mask = x.data[:, 3:4]
         return mean * mask + x.data[:, :3] * (1.0 - mask)  # the known pixels exactly, as in one pass

@@ -394,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,demo,classify}")
 
-    from minisnn.inpainting.model import PREFILLS, RESIDUAL_INITS
+    from minisnn.inpainting.model import EVAL_VIEWS, PREFILLS, RESIDUAL_INITS
     from minisnn.inpainting.train import AUGMENTATIONS
 
     train = commands.add_parser("train", help="train an SC-NN (writes model.npz, history.json, loss.png)")
@@ -469,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--ablation", default=None, help="a second checkpoint to compare, e.g. pretrained:cnn_only")
     evaluate.add_argument("--data", default="samples", help="'samples', an LSDIR root or any folder of images")
     evaluate.add_argument(
-        "--eval-views", type=int, choices=(1, 8), default=None,
+        "--eval-views", type=int, choices=EVAL_VIEWS, default=None,
         help="1: one pass per crop; 8: the mean over the crop's flips and quarter turns (default: what each "
         "checkpoint was saved with)",
     )  # fmt: skip

@@ -1,9 +1,11 @@
 """The command line: train → evaluate round trip, demo, and clear errors for bad input."""
 
 import json
+import re
 
 import numpy as np
 import pytest
+from helpers import assert_close_tree
 
 from minisnn.__main__ import main
 
@@ -43,7 +45,14 @@ def test_train_then_evaluate_writes_the_promised_files(tmp_path, capsys):
     lazy = tmp_path / "eval_lazy"
     code = main(["evaluate", "--checkpoint", str(out / "model.npz"), "--crop", "32", "--num-crops", "5",
                  "--mask", "freeform", "--out", str(lazy), "--chunk", "2"])  # fmt: skip
-    assert code == 0 and json.loads((lazy / "metrics.json").read_text()) == result
+    # (to 1e-5 relative, not bit for bit: a float32 GEMM over a chunk of 2 crops is blocked differently from one
+    # over all 5 on some CPUs — the 9th digit moved on an AMD EPYC, issue 21 row 30)
+    # The summary sentence prints the same floats to 2 decimals: compared without its digits.
+    assert code == 0
+    lazy_result = json.loads((lazy / "metrics.json").read_text())
+    digitless = [re.sub(r"[-+]?\d+\.\d+", "#", r.pop("summary")) for r in (lazy_result, dict(result))]
+    assert digitless[0] == digitless[1] and "#" in digitless[0]
+    assert_close_tree(lazy_result, {k: v for k, v in result.items() if k != "summary"}, rtol=1e-5)
     assert (lazy / "examples.png").exists() and not (lazy / "arrays.npz").exists()
     assert result["eval_views"] == {"model": 1}  # what train saved
 

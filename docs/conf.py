@@ -414,7 +414,7 @@ def napoleon_attributes_as_prose(app: Any) -> None:
 def resolve_reexports(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     """Resolve names that point at a re-export rather than at the documented definition.
 
-    * ``minisnn.nn.SNNConv2d`` (a re-export) → ``minisnn.nn.spiking.SNNConv2d`` (where it is documented);
+    * ``minisnn.nn.SNNConv2d`` (a re-export) → ``minisnn.nn.snn_conv.SNNConv2d`` (where it is documented);
     * ``numpy.random._generator.Generator`` (what a type hint names) → ``numpy.random.Generator`` (what NumPy
       documents), likewise for SciPy; ``np.ndarray`` → ``numpy.ndarray``.
     """

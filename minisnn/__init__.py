@@ -2,15 +2,15 @@
 
 The pieces, bottom up: :class:`Tensor` (reverse-mode autodiff), :mod:`minisnn.functional` (ops, im2col
 convolution, losses), :func:`gradcheck`, :mod:`minisnn.nn` (modules, ``Conv2d``, ``SNNConv2d``),
-:mod:`minisnn.neuron` (LIF theory), :mod:`minisnn.surrogate`, :mod:`minisnn.optim`, :mod:`minisnn.io`.
+:mod:`minisnn.neurons` (the neuron models; :mod:`minisnn.neuron` the LIF theory),
+:mod:`minisnn.surrogate`, :mod:`minisnn.optim`, :mod:`minisnn.io`.
 """
 
-from minisnn import encoding, functional, io, neuron, nn, noise, optim, spikestats, surrogate, synaptic
+from minisnn import encoding, functional, io, neuron, neurons, nn, noise, optim, spikestats, surrogate, synaptic
 from minisnn.gradcheck import GradcheckError, gradcheck
-from minisnn.neuron import LIFParams
+from minisnn.neurons import LIFParams, SynapticParams
 from minisnn.nn import LIF, Conv2d, SNNConv2d, Synaptic
 from minisnn.noise import OUNoise, WhiteNoise
-from minisnn.synaptic import SynapticParams
 from minisnn.tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
 
 __version__ = "0.1.0"  # the one place the version is defined (pyproject.toml reads it)
@@ -29,6 +29,7 @@ __all__ = [
     "SNNConv2d",
     "encoding",
     "neuron",
+    "neurons",
     "spikestats",
     "surrogate",
     "GradcheckError",

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from minisnn.neuron import LIFParams, time_to_first_spike
+from minisnn.neurons.lif import LIFParams
+from minisnn.neurons.lif_theory import time_to_first_spike
 
 
 def _intensities(x: Any) -> np.ndarray:

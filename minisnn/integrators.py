@@ -21,7 +21,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from minisnn.neuron import LIFParams, euler_step, exact_step, v_constant_current
+from minisnn.neurons.lif import LIFParams, euler_step, exact_step
+from minisnn.neurons.lif_theory import v_constant_current
 
 Stepper = Callable[[np.ndarray, np.ndarray, LIFParams], np.ndarray]
 

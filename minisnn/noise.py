@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from minisnn.neuron import LIFParams
+from minisnn.neurons.lif import LIFParams
+from minisnn.neurons.lif_theory import firing_rate
 
 
 def _noise_array(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -173,8 +174,6 @@ def siegert_rate(current: float, params: LIFParams, noise: WhiteNoise) -> float:
 
     sigma_v = noise.std * math.sqrt(params.tau) / params.C
     if sigma_v == 0:
-        from minisnn.neuron import firing_rate
-
         return float(firing_rate(current, params))
     mu = params.R * current
     y_th = (params.v_th - mu) / sigma_v

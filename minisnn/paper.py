@@ -44,9 +44,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minisnn.neuron import simulate
+from minisnn.neurons.simulate import simulate
+from minisnn.neurons.synaptic import SynapticParams
 from minisnn.noise import OUNoise
-from minisnn.synaptic import SynapticParams
 
 #: Table 1 as printed, with the noise's standard deviation from the text.
 TABLE1: dict[str, float | tuple[float, float]] = {

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from minisnn.neuron import LIFParams, LIFResult, firing_rate, simulate_lif
+from minisnn.neurons.lif import LIFParams
+from minisnn.neurons.lif_theory import firing_rate
+from minisnn.neurons.simulate import LIFResult, simulate_lif
 
 
 def _plt() -> Any:

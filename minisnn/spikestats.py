@@ -1,7 +1,8 @@
 """Spike statistics: firing rates, silent neurons, synaptic operations (for energy estimates).
 
-Conventions: ``spikes`` is a 0/1 array ``(T, *neurons)``, time first, as :class:`~minisnn.nn.SNNConv2d` records
-in ``last_spikes`` (T, N, O, H', W'). A *neuron* is one position of the non-time axes.
+Conventions: ``spikes`` is a 0/1 array ``(T, *neurons)``, time first, as a recording of a spiking layer holds it
+(:func:`minisnn.nn.record`; for an ``SNNConv2d`` (T, N, O, H', W')). A *neuron* is one position of the non-time
+axes. Per-layer statistics of a whole network: :meth:`minisnn.nn.Recording.statistics`.
 
 Energy: in a spiking network, a spike arriving at a synapse costs one accumulate (AC) instead of a
 multiply-accumulate (MAC). The synaptic operations are SynOps = Σ spikes × fan-out, where the fan-out is the
@@ -78,25 +79,3 @@ def conv_fan_out(out_channels: int, kernel_size: tuple[int, int], stride: tuple[
 def conv_macs(out_shape: tuple[int, ...], in_channels: int, kernel_size: tuple[int, int]) -> int:
     """Multiply-accumulates of a convolution producing ``out_shape`` (N, O, H', W'): N·O·H'·W'·C·kh·kw."""
     return int(np.prod(out_shape)) * in_channels * kernel_size[0] * kernel_size[1]
-
-
-def layer_statistics(model: Any) -> dict[str, dict[str, float]]:
-    """Per spiking layer of ``model`` (after a forward pass): rate, rate in Hz, silent fraction, spike count.
-
-    Keys are the layers' dotted names in ``model`` ("layers.3"); a bare SNNConv2d passed as ``model`` is "snn".
-    """
-    from minisnn.nn.spiking import SNNConv2d  # the statistics themselves need no layers
-
-    stats = {}
-    for name, module in model.named_modules():
-        if isinstance(module, SNNConv2d) and module.last_spikes is not None:
-            s = module.last_spikes
-            stats[name or "snn"] = {
-                "rate": firing_rate(s),
-                "rate_hz": firing_rate(s, module.neuron.dt),
-                "silent_fraction": silent_fraction(s),
-                "spikes": float(s.sum()),
-                "neurons": float(np.prod(s.shape[1:])),
-                "num_steps": float(s.shape[0]),
-            }
-    return stats

@@ -39,7 +39,7 @@ import numpy as np
 
 from minisnn import io
 from minisnn.nn import Module
-from minisnn.nn.lif import NonFiniteCurrentError
+from minisnn.nn.spiking import NonFiniteCurrentError
 from minisnn.optim import Optimizer
 from minisnn.tensor import Tensor
 

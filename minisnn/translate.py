@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from minisnn.neuron import LIFParams
+from minisnn.neurons.lif import LIFParams
 
 
 def translate(params: LIFParams) -> dict[str, dict[str, Any]]:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minisnn import SNNConv2d, Tensor, encoding, spikestats
+from minisnn import SNNConv2d, Tensor, encoding, nn, spikestats
 from minisnn.neuron import time_to_first_spike
 
 
@@ -71,12 +71,13 @@ def test_spike_statistics():
     assert spikestats.conv_macs((2, 8, 4, 4), 3, (3, 3)) == 2 * 8 * 16 * 27
 
 
-def test_layer_statistics_reads_the_last_forward():
+def test_recording_statistics_read_the_recorded_forward():
     layer = SNNConv2d(1, 2, 1, num_steps=4, noise_std=0.0, rng=0)
     layer.conv.weight.data[:] = np.array([10.0, 0.0], np.float32).reshape(2, 1, 1, 1)
     layer.conv.bias.data[:] = 0
-    layer(Tensor(np.ones((1, 1, 2, 2), np.float32)))
-    stats = spikestats.layer_statistics(layer)["snn"]
+    with nn.record(layer) as rec:
+        layer(Tensor(np.ones((1, 1, 2, 2), np.float32)))
+    stats = rec.statistics()["neurons"]
     assert stats["silent_fraction"] == 0.5  # channel 1 gets no current
-    assert stats["rate"] == pytest.approx(float(layer.last_spikes.mean()))
+    assert stats["rate"] == pytest.approx(float(rec.spikes().mean())) and stats["rate"] > 0
     assert stats["neurons"] == 8 and stats["num_steps"] == 4

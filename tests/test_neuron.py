@@ -554,7 +554,7 @@ def test_translations_reproduce_spiking_and_reset(p: LIFParams, seed: int) -> No
 
 
 def test_translate_paper_numbers() -> None:
-    tr = LIFParams.paper().translate()
+    tr = translate(LIFParams.paper())
     assert tr["snntorch"]["beta"] == 1 - 1 / 40 and tr["snntorch"]["input_scale"] == 1 / 80
     assert tr["spikingjelly"]["tau"] == 40.0 and tr["spikingjelly"]["input_scale"] == 0.5
     assert tr["norse"]["tau_mem_inv"] == 1 / 40 and tr["norse"]["tau_mem_inv_per_s"] == 25.0

@@ -4,7 +4,7 @@ in the band on a real photo, and an SC-NN built with it that is not silent and l
 import numpy as np
 import pytest
 
-from minisnn import LIFParams, SNNConv2d, Tensor
+from minisnn import LIFParams, SNNConv2d, Tensor, nn
 from minisnn.neuron import current_for_rate, simulate, time_to_first_spike
 from minisnn.paper import NUM_STEPS, TABLE1, table1, window_rate
 from minisnn.synaptic import SynapticParams
@@ -59,11 +59,14 @@ def test_an_scnn_with_the_table_1_layer_is_not_silent_and_learns():
     pytest.importorskip("skimage")
     from minisnn.data import sample_photos, validation_set
     from minisnn.inpainting import SCNN, fit
+    from minisnn.inpainting.train import predict
 
     model = SCNN.table1(rng=0, width=4)
     val = validation_set(sample_photos("val"), 24, 4, seed=1)
     history = fit(model, sample_photos("train"), val, steps=16, batch_size=2, crop_size=24, lr=3e-3,
                   loss="hole_weighted", val_every=8, progress=False)  # fmt: skip
-    spikes = model.spiking_layers[0].last_spikes  # recorded in the last validation (evaluation mode)
+    with nn.record(model) as rec:
+        predict(model, val.inputs)
+    spikes = rec.spikes()
     assert spikes.mean() > 0.05 and (spikes.sum(axis=0) == 0).mean() < 0.5
     assert history.val["hole_psnr"][-1] > history.val["hole_psnr"][0]

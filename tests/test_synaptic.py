@@ -43,7 +43,7 @@ def test_exact_step_reproduces_the_step_response(p, current, v0, i0):
     state = p.initial_state((1,), v0=v0, i0=i0)
     vs, is_ = [], []
     for _ in range(n):
-        state, _, _ = p.step(state, np.array([current]))
+        _, state = p.step(state, np.array([current]))
         vs.append(state.v[0])
         is_.append(state.i_syn[0])
     t = (np.arange(n) + 1) * p.dt
@@ -141,7 +141,7 @@ def test_settled_f_i_curve_equals_the_lif_curve(multiples, t_ref, tau_syn):
     state = p.initial_state((len(currents),), i0=currents)
     fired = np.zeros((n, len(currents)), bool)
     for k in range(n):
-        state, fired[k], _ = p.step(state, currents)
+        fired[k], state = p.step(state, currents)
     times = [(np.flatnonzero(fired[:, b]) + 1) * p.dt for b in range(len(currents))]
     isi_theory = 1000 / firing_rate(currents, lif)
     upper = (p.ref_steps * p.dt - p.t_ref) + p.dt + 1e-6

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from minisnn import encoding, nn
-from minisnn.neuron import LIFParams
+from minisnn.neurons.lif import LIFParams
 from minisnn.surrogate import get as get_surrogate
 from minisnn.tensor import Tensor
 

@@ -62,25 +62,23 @@ def predict_logits(
     was_training = model.training
     model.eval()
     rng = np.random.default_rng(seed)
+    # the spiking layers that pass spikes on (not a non-spiking read-out), in the network's order
+    counted = [name for name, m in model.named_modules() if isinstance(m, nn.Spiking) and m.output == "spikes"]
     out, counts = [], []
     try:
         with no_grad():
             for i in range(0, len(images), chunk):
                 x = encode(images[i : i + chunk], config, rng)
                 if config.spiking:
-                    h = Tensor(x)
-                    per_layer = []
-                    for module in model:  # step through to keep each LIF layer's spikes
-                        h = module(h)
-                        if isinstance(module, nn.LIF) and module.output == "spikes":
-                            per_layer.append(h.data.sum(axis=0))
-                    counts.append(per_layer)
+                    with nn.record(model) as rec:
+                        h = model(Tensor(x))
+                    counts.append([rec.spikes(name).sum(axis=0) for name in counted])
                     out.append(logits(h, config).data)
                 else:
                     out.append(model(Tensor(x)).data)
     finally:
         model.train(was_training)
-    spikes = [np.concatenate([c[k] for c in counts]) for k in range(len(counts[0]))] if counts else []
+    spikes = [np.concatenate([c[k] for c in counts]) for k in range(len(counted))] if counts else []
     return np.concatenate(out), spikes
 
 

@@ -29,6 +29,7 @@ def energy_estimate(
     width: int,
     spikes_per_image: float | None = None,
     input_nonzero: list[float] | None = None,
+    spikes: np.ndarray | None = None,
     ann_input_nonzero: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Energy per image of size height×width (:class:`~minisnn.energy.EnergyReport` as a dict), for one prediction
@@ -36,11 +37,12 @@ def energy_estimate(
     one pass's.
 
     Args:
-        spikes_per_image: the spiking layer's spikes per image, all passes of one prediction; default: from its
-            last forward pass (``last_spikes``, whose batch axis holds every pass), the mean per pass scaled by
+        spikes_per_image: the spiking layer's spikes per image, all passes of one prediction.
+        spikes: instead, its recorded spikes (T, N·views, O, H', W') of one prediction of N crops
+            (:func:`minisnn.nn.record`, whose batch axis holds every pass): the mean per pass is scaled by
             height·width / (H'·W') (the spike density per pixel stays the same) and by ``eval_views``.
-        input_nonzero: the non-zero fraction of each layer's input in this model (``SCNN.activity``), default
-            dense.
+        input_nonzero: the non-zero fraction of each layer's input in this model (``SCNN.count_activity``),
+            default dense.
         ann_input_nonzero: layer name → non-zero input fraction measured on the ANN (the CNN-only ablation).
     """
     layers = model.layers
@@ -48,10 +50,9 @@ def energy_estimate(
     spiking = [i for i, layer in enumerate(layers) if isinstance(layer, SNNConv2d)]
     views = model.config.eval_views  # passes per prediction
     if spiking and spikes_per_image is None:
-        last = layers[spiking[0]].last_spikes
-        if last is None:
-            raise ValueError("energy_estimate: run a forward pass first, or pass spikes_per_image")
-        per_pass = float(last.sum()) / last.shape[1] * (height * width) / np.prod(last.shape[-2:])
+        if spikes is None:
+            raise ValueError("energy_estimate: pass spikes_per_image or the recorded spikes (minisnn.nn.record)")
+        per_pass = float(spikes.sum()) / spikes.shape[1] * (height * width) / np.prod(spikes.shape[-2:])
         spikes_per_image = per_pass * views
     counts = []
     for i, layer in enumerate(layers):

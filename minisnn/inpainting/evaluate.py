@@ -33,6 +33,7 @@ classical fill (highest pooled hole PSNR) is named in ``summary``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -45,6 +46,7 @@ from minisnn.inpainting.baselines import BASELINES
 from minisnn.inpainting.energy import energy_estimate, layer_names
 from minisnn.inpainting.model import SCNN
 from minisnn.inpainting.train import predict
+from minisnn.nn import record
 
 METRIC_KEYS = ("hole_psnr", "hole_psnr_per_crop", "hole_mse", "full_mse", "full_psnr", "l1", "ssim")
 PSNR_CAP_DB = 100.0  # per-crop PSNR of an exact fill: MSE floored at 1e-10
@@ -139,19 +141,23 @@ def evaluate(
     tallies = {name: _Tally() for name in [*methods, *baselines]}
     outputs: dict[str, list[np.ndarray]] = {name: [] for name in tallies}
     spike_totals = {name: spikestats.SpikeTally() for name, m in methods.items() if m.spiking_layers}
-    for m in methods.values():
-        m.activity = [[0, 0] for _ in m.layers]
+    counts = {name: m.count_activity() for name, m in methods.items()}
     parts = data.chunks(chunk) if isinstance(data, ValidationSet) else _slices(data, chunk)
     hole_pixels, hole_fractions = [], []
     start = 0
-    try:
+    with contextlib.ExitStack() as stack:
+        for count in counts.values():
+            stack.enter_context(count)
         for inputs, images, masks in parts:
             hole_pixels.append(masks.reshape(len(masks), -1).sum(axis=1))
             hole_fractions.append(metrics.hole_fraction(masks, reduction="none"))
             for name, m in methods.items():
-                pred = np.clip(predict(m, inputs, chunk), 0.0, 1.0)
                 if name in spike_totals:
-                    spike_totals[name].add(m.spiking_layers[0].last_spikes)  # (T, n, O, H, W)
+                    with record(m) as rec:
+                        pred = np.clip(predict(m, inputs, chunk), 0.0, 1.0)
+                    spike_totals[name].add(rec.spikes())  # (T, n·views, O, H, W)
+                else:
+                    pred = np.clip(predict(m, inputs, chunk), 0.0, 1.0)
                 tallies[name].add(pred, images, masks)
                 if start < keep_outputs:
                     outputs[name].append(pred[: keep_outputs - start])
@@ -161,10 +167,7 @@ def evaluate(
                 if start < keep_outputs:
                     outputs[name].append(filled[: keep_outputs - start])
             start += len(images)
-        activity = {name: [nz / max(total, 1) for nz, total in m.activity] for name, m in methods.items()}
-    finally:
-        for m in methods.values():
-            m.activity = None
+    activity = {name: count.fractions for name, count in counts.items()}
 
     hole_counts = 3 * np.concatenate(hole_pixels).astype(np.float64)
     full_count = int(np.prod(data.images.shape[1:]))

@@ -43,7 +43,7 @@ the network's own output: no classical step is added. Training mode always makes
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +52,12 @@ import numpy as np
 from minisnn import functional as F
 from minisnn import io
 from minisnn.inpainting.baselines import biharmonic_fill, harmonic_fill, pde_fill
-from minisnn.neuron import LIFParams, neuron_from_dict
+from minisnn.neurons import LIFParams, model_from_dict
 from minisnn.nn import Conv2d, Module, ReLU, SNNConv2d
 from minisnn.nn.module import StateDictError
 from minisnn.paper import table1
 from minisnn.surrogate import SURROGATES
 from minisnn.surrogate import get as get_surrogate
-from minisnn.synaptic import SynapticParams
 from minisnn.tensor import Tensor
 
 NUM_LAYERS = 6
@@ -98,27 +97,15 @@ def _int_in(name: str, value: Any, low: int, high: int, limit: str, what: str = 
 
 
 def _check_neuron(neuron: Any) -> None:
-    """``config.neuron``: a neuron model as a dict (``LIFParams.to_dict()``: its fields — numbers, and strings
-    for ``reset`` and the like — and optionally ``"model"``, "LIFParams" or "SynapticParams")."""
+    """``config.neuron``: a neuron model as a dict (``model.to_dict()``: its fields -- numbers, and strings for
+    ``reset`` and the like -- and optionally ``"model"``, any registered model; default "LIFParams"), checked by the
+    one registry (:func:`minisnn.neurons.model_from_dict`)."""
     if not isinstance(neuron, dict):
         raise _bad("neuron", "a dict of the neuron's fields (LIFParams.to_dict())", neuron, TypeError)
-    model = neuron.get("model", "LIFParams")
-    classes = {"LIFParams": LIFParams, "SynapticParams": SynapticParams}
-    if model not in classes:
-        raise _bad("neuron.model", f"one of {sorted(classes)}", model)
-    types = {f.name: str(f.type) for f in fields(classes[model])}  # "float", "str", ...
-    unknown = sorted(set(neuron) - {"model", *types}, key=str)
-    if unknown:
-        raise ValueError(f"SCNN: config.neuron: unknown keys {unknown}; {model} has {list(types)}")
-    for key, value in neuron.items():
-        if types.get(key) == "str" and not isinstance(value, str):
-            raise _bad(f"neuron.{key}", "a string", value, TypeError)
-        if types.get(key) in ("float", "int") and not _is_real(value):
-            raise _bad(f"neuron.{key}", "a real number", value, TypeError)
     try:
-        neuron_from_dict(neuron)
+        model_from_dict(neuron, where="config.neuron")
     except (TypeError, ValueError) as err:
-        raise type(err)(f"SCNN: config.neuron: {err}") from err
+        raise type(err)(f"SCNN: {err}") from err
 
 
 def _check_surrogate(pair: Any) -> None:
@@ -266,7 +253,7 @@ class SCNN(Module):
             if c.spiking and i == c.spiking_layer:
                 layer: Module = SNNConv2d(
                     channels[i], channels[i + 1], 3, padding=d, dilation=d, num_steps=c.num_steps,
-                    neuron=neuron_from_dict(c.neuron), noise_std=c.noise_std, noise_tau=c.noise_tau,
+                    neuron=model_from_dict(c.neuron), noise_std=c.noise_std, noise_tau=c.noise_tau,
                     surrogate=get_surrogate(*c.surrogate), input_scale=c.input_scale,
                     input_offset=c.input_offset, rng=rng,
                 )  # fmt: skip
@@ -277,16 +264,12 @@ class SCNN(Module):
             self.layers[-1].weight.data[:] = 0
             self.layers[-1].bias.data[:] = 0
         self.relu = ReLU()
-        # set to a list of [non-zero, total] pairs (one per layer) to count each layer's non-zero inputs
-        self.activity: list[list[int]] | None = None
-        self.train()  # spikes are recorded (for statistics) in evaluation mode only
+        self._activity: list[list[int]] | None = None  # [non-zero, total] per layer while counting (count_activity)
 
-    def train(self, mode: bool = True) -> SCNN:
-        """Training mode (noise on, spikes not recorded) or, with ``mode=False``, evaluation mode."""
-        super().train(mode)
-        for layer in self.spiking_layers:
-            layer.record_spikes = not mode
-        return self
+    def count_activity(self) -> ActivityCount:
+        """A ``with`` block counting the non-zero fraction of each layer's input over every forward pass inside it
+        (for the zero-skipping energy baseline): ``with model.count_activity() as act: ...; act.fractions``."""
+        return ActivityCount(self)
 
     @classmethod
     def paper(cls, rng: np.random.Generator | int | None = None, **overrides: Any) -> SCNN:
@@ -385,21 +368,13 @@ class SCNN(Module):
         return self._self_ensemble(x)
 
     def _self_ensemble(self, x: Tensor) -> Tensor:
-        """(1/8) Σ_g g⁻¹ f(g x) over the 8 views g (module docstring). The spiking layer's ``last_spikes`` holds all
-        8 passes' spikes, each turned back, stacked along the batch axis: (T, 8N, O, H, W)."""
-        outputs, record, n = [], None, x.shape[0]
-        for k, (flip, turns) in enumerate((flip, turns) for flip in (False, True) for turns in range(4)):
-            y = _view(self._one_pass(_view(x, flip, turns)), flip, turns, inverse=True)
-            outputs.append(y)
-            if self.spiking_layers and self.spiking_layers[0].last_spikes is not None:
-                s = self.spiking_layers[0].last_spikes  # (T, N, O, H, W) in the view's orientation
-                s = np.rot90(s, -turns, axes=(-2, -1))
-                s = s[..., ::-1] if flip else s
-                if record is None:  # filled view by view: no list of 8 arrays next to their concatenation
-                    record = np.empty((s.shape[0], 8 * n, *s.shape[2:]), dtype=s.dtype)
-                record[:, k * n : (k + 1) * n] = s
-        if record is not None:
-            self.spiking_layers[0].last_spikes = record
+        """(1/8) Σ_g g⁻¹ f(g x) over the 8 views g (module docstring). The spiking layer runs once per view: a
+        recording (:func:`minisnn.nn.record`) gets 8 entries, each in its view's orientation, the first the crop
+        itself."""
+        outputs = []
+        for flip in (False, True):
+            for turns in range(4):
+                outputs.append(_view(self._one_pass(_view(x, flip, turns)), flip, turns, inverse=True))
         mean = F.stack(outputs).mean(axis=0)
         mask = x.data[:, 3:4]
         return mean * mask + x.data[:, :3] * (1.0 - mask)  # the known pixels exactly, as in one pass
@@ -416,9 +391,9 @@ class SCNN(Module):
             h = x if start is None else Tensor(np.concatenate([start, mask], axis=1))
         last = NUM_LAYERS - 1
         for i, layer in enumerate(self.layers):
-            if self.activity is not None:
-                self.activity[i][0] += int(np.count_nonzero(h.data))
-                self.activity[i][1] += h.data.size
+            if self._activity is not None:
+                self._activity[i][0] += int(np.count_nonzero(h.data))
+                self._activity[i][1] += h.data.size
             h = layer(h)
             if i < last or self.config.output_activation == "relu":
                 h = self.relu(h)
@@ -431,6 +406,25 @@ class SCNN(Module):
 
 
 PRETRAINED = ("scnn", "cnn_only")
+
+
+class ActivityCount:
+    """:meth:`SCNN.count_activity`: the model counts while the block runs; ``fractions`` are read afterwards."""
+
+    def __init__(self, model: SCNN):
+        self.model, self.counts = model, [[0, 0] for _ in model.layers]
+
+    def __enter__(self) -> ActivityCount:
+        self.model._activity = self.counts
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.model._activity = None
+
+    @property
+    def fractions(self) -> list[float]:
+        """Non-zero fraction of each layer's input over the passes counted (0 for a layer that saw nothing)."""
+        return [nz / max(total, 1) for nz, total in self.counts]
 
 
 def _view(x: Tensor, flip: bool, turns: int, inverse: bool = False) -> Tensor:

@@ -28,6 +28,7 @@ from minisnn import functional as F
 from minisnn import optim, spikestats, stats
 from minisnn.data import Batch, ImageSource, InpaintingBatches
 from minisnn.inpainting.model import SCNN
+from minisnn.nn import Recording, record
 from minisnn.regularise import rate_floor_penalty
 from minisnn.tensor import Tensor, no_grad
 from minisnn.trainer import History, Schedule, TrainingDiverged, train
@@ -114,9 +115,13 @@ def validate(model: SCNN, val: Batch, loss_kind: str) -> dict[str, float]:
     chunk, tally = 32, spikestats.SpikeTally()
     parts = []
     for i in range(0, len(val.inputs), chunk):  # chunk by chunk, so that every chunk's spikes are counted
-        parts.append(predict(model, val.inputs[i : i + chunk], chunk))
-        for layer in model.spiking_layers:
-            tally.add(layer.last_spikes)
+        if not model.spiking_layers:
+            parts.append(predict(model, val.inputs[i : i + chunk], chunk))
+            continue
+        with record(model) as rec:
+            parts.append(predict(model, val.inputs[i : i + chunk], chunk))
+        for name in rec.names():
+            tally.add(rec.spikes(name))
     pred = np.concatenate(parts)
     if not np.all(np.isfinite(pred)):
         return {"loss": float("nan"), "hole_psnr": float("nan")}
@@ -130,16 +135,15 @@ def validate(model: SCNN, val: Batch, loss_kind: str) -> dict[str, float]:
     return values
 
 
-def activity_penalty(model: SCNN, floor: float) -> Tensor | None:
-    """Σ over the spiking layers of :func:`~minisnn.regularise.rate_floor_penalty` of their last forward's rates
-    (and releases those graph references); None for a network without spiking layers."""
+def activity_penalty(recording: Recording, floor: float) -> Tensor:
+    """Σ over the recorded spiking layers of :func:`~minisnn.regularise.rate_floor_penalty` of their rates (a
+    :func:`minisnn.nn.record` block with ``rate=True`` around one forward pass in training)."""
     total = None
-    for layer in model.spiking_layers:
-        if layer.last_rate is None:
-            raise RuntimeError("activity_penalty: call the model first (the spiking layer kept no rate)")
-        penalty = rate_floor_penalty(layer.last_rate, floor)
-        layer.last_rate = None
+    for name in recording.names():
+        penalty = rate_floor_penalty(recording.rate(name), floor)
         total = penalty if total is None else total + penalty
+    if total is None:
+        raise ValueError("activity_penalty: the recording holds no spiking layer")
     return total
 
 
@@ -212,10 +216,11 @@ def fit(
     regularise = rate_weight > 0 and bool(model.spiking_layers)
 
     def loss_fn(m: SCNN, batch: Batch) -> Tensor:
-        value = compute_loss(loss, m(Tensor(batch.inputs)), batch.images, batch.masks)
-        if regularise:
-            value = value + rate_weight * activity_penalty(m, rate_floor)
-        return value
+        if not regularise:
+            return compute_loss(loss, m(Tensor(batch.inputs)), batch.images, batch.masks)
+        with record(m, spikes=False, rate=True) as rec:  # the rates, in the graph, for the regulariser
+            value = compute_loss(loss, m(Tensor(batch.inputs)), batch.images, batch.masks)
+        return value + rate_weight * activity_penalty(rec, rate_floor)
 
     check = None
     if val_data is not None:

@@ -1,4 +1,5 @@
-"""Neural-network building blocks: Module, Parameter, layers (spiking ones in :mod:`minisnn.nn.spiking`)."""
+"""Neural-network building blocks: Module, Parameter, layers; spiking layers in :mod:`minisnn.nn.spiking` (the one
+time loop), :mod:`minisnn.nn.recurrent`, :mod:`minisnn.nn.snn_conv`; recordings in :mod:`minisnn.nn.recording`."""
 
 from minisnn.nn import init
 from minisnn.nn.layers import (
@@ -13,12 +14,24 @@ from minisnn.nn.layers import (
     Sigmoid,
     TimeDistributed,
 )
-from minisnn.nn.lif import DEFAULT_NEURON, LIF, LIFOutput, NonFiniteCurrentError, Spiking, SpikingOutput, Synaptic
 from minisnn.nn.module import Module, Parameter, StateDictError
-from minisnn.nn.spiking import SNNConv2d
+from minisnn.nn.recording import Recording, record
+from minisnn.nn.recurrent import RecurrentSpiking
+from minisnn.nn.snn_conv import SNNConv2d
+from minisnn.nn.spiking import (
+    DEFAULT_NEURON,
+    LIF,
+    OUTPUTS,
+    LIFOutput,
+    NonFiniteCurrentError,
+    Spiking,
+    SpikingOutput,
+    Synaptic,
+)
 
 __all__ = [
     "DEFAULT_NEURON",
+    "OUTPUTS",
     "NonFiniteCurrentError",
     "LIF",
     "AvgPool2d",
@@ -31,6 +44,8 @@ __all__ = [
     "Module",
     "Parameter",
     "ReLU",
+    "Recording",
+    "RecurrentSpiking",
     "SNNConv2d",
     "Spiking",
     "SpikingOutput",
@@ -40,4 +55,5 @@ __all__ = [
     "StateDictError",
     "TimeDistributed",
     "init",
+    "record",
 ]

@@ -1,11 +1,16 @@
 """Spiking neurons over T steps as ONE differentiable op, with backpropagation through time written by hand.
 
-:func:`minisnn.nn.lif.unroll` builds the same computation from primitive Tensor ops (≈ 10 graph nodes per step);
-it is the readable reference and the test oracle. Here the time loop runs in plain NumPy, calling the neuron's
-own ``step`` (so the update order is still written in one place, :mod:`minisnn.neuron`), and keeps only the
-pre-reset potentials uₙ (and which neurons were refractory) for backward: the same numbers, faster and leaner.
+:func:`minisnn.nn.spiking.unroll` builds the same computation from primitive Tensor ops (≈ 10 graph nodes per step);
+it is the readable reference and the test oracle. Here the time loop runs in plain NumPy, calling the model's own
+``step`` (so the update order is still written in one place, the model's file) and keeps only the pre-reset
+potentials uₙ (and which neurons were refractory) for backward: the same numbers, faster and leaner.
 
-Both neuron models are linear below threshold. Per step n = 1 … T (θ = v_th, v_r = v_reset; ``coefficients``)::
+**Which models.** Only models that *declare* they are linear below threshold, with a fixed threshold
+(:meth:`~minisnn.neurons.base.NeuronModel.linear_form`, declared per class and never inherited: LIF and the synaptic
+neuron). :func:`supports` says whether a model qualifies; :class:`~minisnn.nn.Spiking` runs every other model
+unrolled, and :func:`spiking_fused` refuses one rather than give it the wrong backward.
+
+Per step n = 1 … T (θ = v_th, v_r = v_reset; the :class:`~minisnn.neurons.base.LinearForm` (β, p, q, α, b))::
 
     uₙ   = β·vₙ₋₁ + p·iₙ₋₁ + q·Iₙ + gain·ξₙ      (LIF: p = 0, q = gain, no iₙ)
     iₙ   = α·iₙ₋₁ + b·Iₙ                          (the synaptic current; it integrates even while refractory)
@@ -27,6 +32,8 @@ Backward (BPTT), from n = T down to 1, with ∂sₙ/∂uₙ := σ'(uₙ − θ) 
 
 Outputs: "rate" → mean over n of sₙ (so ∂L/∂sₙ = ∂L/∂rate / T), "spikes" → (T, …) stack of sₙ, "v_final" → v_T
 (then ∂L/∂sₙ = 0 and δv_T = ∂L/∂v_T), "v_trace" → (T, …) stack of vₙ (δvₙ gets ∂L/∂vₙ added at each step).
+Besides its output the op can hand back plain arrays for a recording (``keep``: "spikes", "v_trace"). When no
+gradient is wanted (``no_grad``, or inputs that need none) the backward's buffers are never allocated.
 """
 
 from __future__ import annotations
@@ -36,19 +43,17 @@ from typing import Any
 
 import numpy as np
 
-from minisnn.neuron import NUMPY_OPS, LIFParams
+from minisnn.neurons.base import LinearForm, RecordingOps, fused_form
 from minisnn.noise import Noise
-from minisnn.synaptic import SynapticParams
-from minisnn.tensor import Function, Tensor
+from minisnn.tensor import Function, Tensor, is_grad_enabled
 
 MODES = ("rate", "spikes", "v_final", "v_trace")
+KEEPS = ("spikes", "v_trace")
 
 
-def coefficients(neuron: LIFParams) -> tuple[float, float, float, float, float]:
-    """(β, p, q, α, b) of the neuron's step (see the module docstring); LIF: (decay, 0, gain, 0, 0)."""
-    if isinstance(neuron, SynapticParams):
-        return neuron.coefficients()
-    return neuron.decay, 0.0, neuron.gain, 0.0, 0.0
+def supports(model: Any) -> bool:
+    """Whether ``model`` declares a :class:`~minisnn.neurons.base.LinearForm` (its class's own ``linear_form``)."""
+    return fused_form(model) is not None
 
 
 class SpikingFunction(Function):
@@ -58,7 +63,8 @@ class SpikingFunction(Function):
         self,
         current: np.ndarray,
         *,
-        neuron: LIFParams,
+        neuron: Any,
+        form: LinearForm,
         derivative: Callable[[np.ndarray], np.ndarray],
         num_steps: int,
         constant: bool,
@@ -66,28 +72,33 @@ class SpikingFunction(Function):
         rng: np.random.Generator,
         detach_reset: bool,
         output: str,
-        final_state: list[Any],
+        keep: tuple[str, ...],
+        side: dict[str, Any],
     ) -> np.ndarray:
         steps = num_steps if constant else current.shape[0]
         shape = current.shape if constant else current.shape[1:]
         dtype = current.dtype
         refractory = neuron.ref_steps > 0
+        backward_needed = is_grad_enabled() and any(self.needs_input_grad)
 
         state = neuron.initial_state(shape, dtype)
+        ops = RecordingOps()
         noise_state = None if noise is None else noise.initial_state(rng, shape, dtype, neuron.dt)
-        pre_reset = np.empty((steps, *shape), dtype)  # uₙ, all backward needs (with the held masks)
-        held_steps = np.zeros((steps, *shape), bool) if refractory else None
-        spikes = np.empty((steps, *shape), dtype) if output == "spikes" else None
-        trace = np.empty((steps, *shape), dtype) if output == "v_trace" else None
+        # uₙ and the held masks: all backward needs (not allocated when no gradient is wanted)
+        pre_reset = np.empty((steps, *shape), dtype) if backward_needed else None
+        held_steps = np.zeros((steps, *shape), bool) if refractory and backward_needed else None
+        spikes = np.empty((steps, *shape), dtype) if output == "spikes" or "spikes" in keep else None
+        trace = np.empty((steps, *shape), dtype) if output == "v_trace" or "v_trace" in keep else None
         count = np.zeros(shape, dtype) if output == "rate" else None
         for n in range(steps):
             xi = None
             if noise is not None:
                 noise_state, xi = noise.sample(noise_state, rng, neuron.dt)
-            if refractory:
+            if held_steps is not None:
                 held_steps[n] = state.refractory > 0
-            state, s, u = neuron.step(state, current if constant else current[n], NUMPY_OPS, noise=xi)
-            pre_reset[n] = u
+            s, state = neuron.step(state, current if constant else current[n], ops, noise=xi)
+            if pre_reset is not None:
+                pre_reset[n] = ops.u
             if spikes is not None:
                 spikes[n] = s
             if count is not None:
@@ -96,9 +107,10 @@ class SpikingFunction(Function):
                 trace[n] = state.v
 
         self.save_for_backward(pre_reset, held_steps)
-        self.neuron, self.derivative, self.steps, self.shape = neuron, derivative, steps, shape
+        self.neuron, self.form, self.derivative, self.steps, self.shape = neuron, form, derivative, steps, shape
         self.constant, self.detach_reset, self.output = constant, detach_reset, output
-        final_state.append(state)
+        side["state"] = state
+        side.update({name: array for name, array in (("spikes", spikes), ("v_trace", trace)) if name in keep})
         if output == "rate":
             return count / dtype.type(steps)
         if output == "spikes":
@@ -111,8 +123,8 @@ class SpikingFunction(Function):
         pre_reset, held_steps = self.saved_tensors
         neuron, output, dtype = self.neuron, self.output, grad.dtype
         theta, v_reset = neuron.v_th, neuron.v_reset
-        beta, p, q, alpha, b = (dtype.type(c) for c in coefficients(neuron))
-        synaptic = isinstance(neuron, SynapticParams)
+        beta, p, q, alpha, b = (dtype.type(c) for c in self.form)
+        synaptic = p != 0 or b != 0
         freeze = neuron.refractory == "freeze"
         delta_v = grad.copy() if output == "v_final" else np.zeros(self.shape, dtype)
         delta_i = np.zeros(self.shape, dtype) if synaptic else None
@@ -157,7 +169,7 @@ class SpikingFunction(Function):
 
 def spiking_fused(
     current: Tensor,
-    neuron: LIFParams,
+    neuron: Any,
     derivative: Callable[[np.ndarray], np.ndarray],
     num_steps: int,
     constant: bool,
@@ -165,23 +177,35 @@ def spiking_fused(
     noise: Noise | None = None,
     rng: np.random.Generator | None = None,
     detach_reset: bool = False,
-) -> tuple[Tensor, Any]:
+    keep: tuple[str, ...] = (),
+) -> tuple[Tensor, dict[str, Any]]:
     """Run neurons fed by ``current`` for T steps as one op (see the module docstring).
 
     Args:
         current: ``(*shape)`` held for ``num_steps`` steps when ``constant``, else a time series ``(T, *shape)``.
+        neuron: a model that :func:`supports` the fused op (TypeError otherwise).
         derivative: the surrogate's σ'(x) on ndarrays (e.g. ``surrogate.fast_sigmoid(25).derivative``).
         output: "rate" → ``(*shape)``; "spikes" → ``(T, *shape)``; "v_final" → ``(*shape)``;
             "v_trace" → ``(T, *shape)``.
         noise: a noise process (:mod:`minisnn.noise`) drawn from ``rng``, or None.
+        keep: plain arrays to hand back besides the output: "spikes" and/or "v_trace" ``(T, *shape)``.
     Returns:
-        (the output Tensor, the final state as ndarrays).
+        (the output Tensor, a dict with the final ``"state"`` (ndarrays) and the kept arrays).
     """
     if output not in MODES:
         raise ValueError(f"spiking_fused: output must be one of {MODES}, got {output!r}")
-    final_state: list[Any] = []
+    unknown = sorted(set(keep) - set(KEEPS))
+    if unknown:
+        raise ValueError(f"spiking_fused: keep must name some of {KEEPS}, got {unknown}")
+    form = fused_form(neuron)
+    if form is None:
+        raise TypeError(
+            f"spiking_fused: {type(neuron).__name__} declares no linear_form(), so the fused op's hand-written "
+            "backward does not describe it; run it unrolled (nn.Spiking does so by itself)"
+        )
+    side: dict[str, Any] = {}
     options: dict[str, Any] = dict(
-        neuron=neuron, derivative=derivative, num_steps=num_steps, constant=constant, noise=noise,
-        rng=np.random.default_rng(rng), detach_reset=detach_reset, output=output, final_state=final_state,
+        neuron=neuron, form=form, derivative=derivative, num_steps=num_steps, constant=constant, noise=noise,
+        rng=np.random.default_rng(rng), detach_reset=detach_reset, output=output, keep=tuple(keep), side=side,
     )  # fmt: skip
-    return SpikingFunction.apply(current, **options), final_state[0]
+    return SpikingFunction.apply(current, **options), side

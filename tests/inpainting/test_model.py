@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minisnn import LIFParams, Tensor
+from minisnn import LIFParams, Tensor, nn
 from minisnn import functional as F
 from minisnn.data import make_inputs
 from minisnn.inpainting import REDUCED, SCNN, SCNNConfig, harmonic_fill, pde_fill
@@ -119,16 +119,17 @@ def test_from_checkpoint_rebuilds_the_configuration_and_weights(tmp_path):
         SCNN.from_checkpoint(plain)
 
 
-def test_spikes_are_recorded_in_evaluation_mode_only():
+def test_spikes_are_recorded_only_inside_a_record_block_in_either_mode():
     model = SCNN.reduced(rng=0, width=4, num_steps=3)
     inputs = batch()[0]
-    layer = model.spiking_layers[0]
-    model(Tensor(inputs))  # a new model is in training mode: the rate comes straight from the fused op
-    assert layer.last_spikes is None
-    model.eval()(Tensor(inputs))
-    assert layer.last_spikes.shape == (3, 2, 4, 16, 16)
-    model.train()
-    assert not layer.record_spikes
+    with nn.record(model) as rec:
+        model(Tensor(inputs))  # training mode: the rate comes from the fused op, the spikes beside it
+        model.eval()(Tensor(inputs))
+    assert rec.names() == ["layers.3.neurons"] and len(rec["layers.3.neurons"].entries["spikes"]) == 2
+    assert rec.spikes().shape == (3, 4, 4, 16, 16)  # the two passes side by side along the batch axis
+    model(Tensor(inputs))  # outside the block nothing is kept
+    assert rec.spikes().shape == (3, 4, 4, 16, 16)
+    assert not model.spiking_layers[0].neurons._recordings
 
 
 def test_the_default_residual_init_starts_near_the_prefill_and_gets_gradient_everywhere():
@@ -155,8 +156,9 @@ def test_the_reduced_spiking_layer_is_in_its_operating_range_at_initialisation()
     rates = {}
     for scale in (1.0, REDUCED.input_scale):
         model = SCNN.reduced(rng=0, input_scale=scale)
-        predict(model, val.inputs)
-        rates[scale] = model.spiking_layers[0].last_spikes.mean()
+        with nn.record(model) as rec:
+            predict(model, val.inputs)
+        rates[scale] = rec.spikes().mean()
     assert rates[1.0] < 0.01 and 0.05 < rates[REDUCED.input_scale] < 0.5
 
 

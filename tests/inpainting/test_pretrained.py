@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minisnn import io, spikestats
+from minisnn import io, nn, spikestats
 from minisnn.data import sample_photos, validation_set
 from minisnn.inpainting import SCNN, evaluate, pde_fill, predict
 from minisnn.inpainting.model import PRETRAINED, REDUCED, pretrained_path
@@ -71,8 +71,9 @@ def test_pretrained_fills_only_the_hole_and_changes_the_prefill(crops):
 
 def test_pretrained_spiking_layer_stays_active(crops):
     model = SCNN.pretrained("scnn")
-    predict(model, crops.inputs[:8])
-    spikes = model.spiking_layers[0].last_spikes
+    with nn.record(model) as rec:
+        predict(model, crops.inputs[:8])
+    spikes = rec.spikes()
     assert spikes.shape[1] == 8 * 8  # the 8 crops in each of their 8 views
     assert 0.1 < spikes.mean() < 0.5  # the model card: about 0.27 spikes per neuron per step
     assert spikestats.silent_fraction(spikes) < 0.7  # about half silent (the plain SC-NN: 95 %)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minisnn import Tensor
+from minisnn import Tensor, nn
 from minisnn.data import make_inputs
 from minisnn.inpainting import SCNN, SCNNConfig, evaluate
 from minisnn.inpainting.energy import energy_estimate
@@ -100,12 +100,13 @@ def test_training_mode_makes_one_pass_and_gradients_are_the_mean_of_the_views():
 def test_spikes_of_all_passes_are_recorded_and_the_energy_counts_every_pass():
     one, many = pair()
     inputs = batch()[0]
-    one(Tensor(inputs))
-    many(Tensor(inputs))
-    s1, s8 = one.spiking_layers[0].last_spikes, many.spiking_layers[0].last_spikes
+    with nn.record(one) as r1, nn.record(many) as r8:
+        one(Tensor(inputs))
+        many(Tensor(inputs))
+    s1, s8 = r1.spikes(), r8.spikes()
     assert s1.shape == (3, 2, 6, 16, 16) and s8.shape == (3, 16, 6, 16, 16)
     np.testing.assert_array_equal(s8[:, :2], s1)  # the first view is the crop itself
-    e1, e8 = energy_estimate(one, 16, 16), energy_estimate(many, 16, 16)
+    e1, e8 = energy_estimate(one, 16, 16, spikes=s1), energy_estimate(many, 16, 16, spikes=s8)
     for key in ("ann_dense_energy_pj", "snn_energy_pj"):
         assert e8[key] > 7 * e1[key]  # all 8 passes are paid for (the spike counts differ a little per view)
     assert e8["ann_dense_energy_pj"] == pytest.approx(8 * e1["ann_dense_energy_pj"])

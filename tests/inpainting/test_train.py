@@ -6,7 +6,7 @@ import signal
 import numpy as np
 import pytest
 
-from minisnn import io
+from minisnn import io, nn
 from minisnn.data import ArrayImages, validation_set
 from minisnn.inpainting import SCNN, TrainingDiverged, evaluate, fit, metrics
 from minisnn.inpainting.train import predict
@@ -122,8 +122,9 @@ def test_spike_statistics_accumulated_over_chunks_equal_the_whole_batch():
     val = validation_set(tiny_images(seed=4), 16, 5, seed=3)
     model = tiny_model()
     result = evaluate(model, val, baselines=(), chunk=2)
-    predict(model, val.inputs, chunk=len(val.inputs))
-    spikes = model.spiking_layers[0].last_spikes
+    with nn.record(model) as rec:
+        predict(model, val.inputs, chunk=len(val.inputs))
+    spikes = rec.spikes()
     assert result["spiking"]["rate_per_step"] == pytest.approx(spikestats.firing_rate(spikes))
     assert result["spiking"]["silent_fraction"] == pytest.approx(spikestats.silent_fraction(spikes))
     assert result["spiking"]["spikes"] == spikes.sum()
@@ -133,9 +134,9 @@ def test_validation_reports_the_spiking_layers_rate_and_silent_fraction():
     val = validation_set(tiny_images(seed=1), 16, 6, seed=0)
     model = tiny_model()
     history = fit(model, tiny_images(), val, steps=5, **SETTINGS)
-    model.eval()
-    model(val.inputs)
-    spikes = model.spiking_layers[0].last_spikes
+    with nn.record(model.eval()) as rec:
+        model(val.inputs)
+    spikes = rec.spikes()
     assert history.val["spike_rate"][-1] == pytest.approx(spikes.mean())
     assert history.val["silent_fraction"][-1] == pytest.approx(np.mean(spikes.sum(axis=0) == 0))
     cnn = fit(tiny_model(spiking=False), tiny_images(), val, steps=5, **SETTINGS)

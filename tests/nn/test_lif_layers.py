@@ -13,8 +13,9 @@ from hypothesis.extra import numpy as hnp
 from minisnn import LIF, LIFParams, Synaptic, SynapticParams, Tensor, gradcheck, nn, surrogate
 from minisnn import functional as F
 from minisnn.neuron import simulate, simulate_lif
-from minisnn.nn.lif import TensorOps, unroll
+from minisnn.neurons.base import RecordingOps
 from minisnn.nn.lif_fused import spiking_fused
+from minisnn.nn.spiking import TensorOps, unroll
 from minisnn.noise import OUNoise, WhiteNoise
 
 SMOOTH = surrogate.fast_sigmoid(2.0)
@@ -87,10 +88,10 @@ def test_membrane_gradcheck_with_true_spikes_away_from_threshold(neuron, data):
     steps = data.draw(st.integers(2, 8))  # (a synaptic Euler neuron's V_1 does not depend on I_1 yet)
     current = data.draw(hnp.arrays(np.float64, (steps, 3), elements=st.floats(0.0, 4.0))) * 0.3 / neuron.gain
     layer = layer_for(neuron, detach_reset=True, output="membrane")
-    state = neuron.initial_state((3,))
+    state, ops = neuron.initial_state((3,)), RecordingOps()
     for n in range(steps):  # the potentials each spike decision sees
-        state, _, u = neuron.step(state, current[n])
-        assume(np.min(np.abs(u - neuron.v_th)) >= 1e-4)  # else a spike could flip within eps
+        _, state = neuron.step(state, current[n], ops)
+        assume(np.min(np.abs(ops.u - neuron.v_th)) >= 1e-4)  # else a spike could flip within eps
     for fused in (True, False):
         layer.fused = fused
         assert gradcheck(lambda i: layer(i)[-1], [leaf(current)], eps=1e-7)
@@ -141,7 +142,8 @@ def test_fused_equals_the_unrolled_reference(neuron, output, constant, detach_re
     noise = {None: None, "white": WhiteNoise(0.3), "ou": OUNoise(0.3, 4.0)}[noise_kind]
 
     fused_in = Tensor(current.copy(), requires_grad=True)
-    fused, state = spiking_fused(fused_in, neuron, sg.derivative, steps, constant, output, noise, 7, detach_reset)
+    fused, side = spiking_fused(fused_in, neuron, sg.derivative, steps, constant, output, noise, 7, detach_reset)
+    state = side["state"]
     fused.backward(upstream)
 
     ref_in = Tensor(current.copy(), requires_grad=True)
@@ -163,11 +165,13 @@ def test_sequential_of_linear_and_lif_is_time_major_and_runs_bptt():
     rng = np.random.default_rng(0)
     net = nn.Sequential(nn.Linear(64, 128, rng=1), nn.LIF(), nn.Linear(128, 10, rng=2), nn.LIF())
     x = Tensor(rng.random((7, 3, 64)).astype(np.float32) * 4)
-    out = net(x)
+    with nn.record(net, spikes=False, state=True) as rec:
+        out = net(x)
     assert out.shape == (7, 3, 10) and set(np.unique(out.data)) <= {0.0, 1.0}
     (out.mean() + net[2](net[1](net[0](x))).mean()).backward()
     assert net[0].weight.grad is not None and np.abs(net[0].weight.grad).sum() > 0
-    assert net[1].state.v.shape == (3, 128) and net[1].state.refractory.shape == (3, 128)
+    (state,) = rec.states("1")
+    assert state.v.shape == (3, 128) and state.refractory.shape == (3, 128)
 
 
 @pytest.mark.parametrize("output", ["spikes", "rate", "membrane"])

@@ -78,9 +78,11 @@ def test_noise_in_training_only_seeded_and_of_the_stated_std():
         return layer
 
     a, b = make(3), make(3)
-    va, vb = a(x).data, b(x).data
+    first_a, first_b = a(x), b(x)
+    assert first_a.shape == (10, 1, 1, 60, 60)  # "membrane": V after each of the T steps
+    va, vb = first_a.data[-1], first_b.data[-1]  # V_T
     np.testing.assert_array_equal(va, vb)  # same seed, same noise
-    assert not np.array_equal(va, a(x).data)  # fresh noise every call
+    assert not np.array_equal(va, a(x).data[-1])  # fresh noise every call
     # V_T = gain Σ_k β^k ξ_k with ξ ~ N(0, σ²/dt)  →  std = gain · σ/√dt · √(Σ β^(2k))
     expected = params.input_gain * 0.1 / np.sqrt(params.dt) * np.sqrt(np.sum(params.beta_euler ** (2 * np.arange(10))))
     assert abs(va.std() / expected - 1) < 0.1
@@ -112,7 +114,7 @@ def test_bad_input_errors():
     bad[0, 0, 2, 2] = np.nan
     with pytest.raises(ValueError, match="NaN or inf"):
         layer(Tensor(bad))
-    with pytest.raises(ValueError, match=r"output must be one of \('rate', 'spikes', 'membrane'\)"):
+    with pytest.raises(ValueError, match=r"output must be one of \('spikes', 'rate', 'membrane'\)"):
         SNNConv2d(2, 3, 3, output="voltage")
     with pytest.raises(ValueError, match="num_steps must be None or an int >= 1"):
         SNNConv2d(2, 3, 3, num_steps=0)

@@ -21,6 +21,7 @@ Two look-alikes that are *not* the same model:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from minisnn.neurons.lif import LIFParams
@@ -114,6 +115,12 @@ def translate_synaptic(params: Any) -> dict[str, dict[str, Any]]:
       ``input_scale`` = g b, I[-1] = 0), starting from syn = -(1 - beta) v_reset (``initial_syn``, passed
       to snnTorch as the initial ``syn`` state; 0 when v_reset = 0).
 
+    - ``"snntorch_alpha"``: ``Alpha(alpha, beta, threshold)`` -- despite its name, below threshold the same neuron:
+      its mem[n] = τ_α(syn_exc[n] + syn_inh[n]) = τ_α Σ_k (αᵏ - βᵏ) x[n-k], τ_α = ln α/(ln β - ln α) + 1, and our
+      V[n] = g b Σ_k (αᵏ - βᵏ)/(α - β) I[n-k]; so mem = V for x = g b/((α - β) τ_α)·I (``input_scale``). Only
+      for α > β (τ_syn > τ_m, which snnTorch requires) and v_reset = 0, else None. Its resets are another model's
+      (one step late, and "zero" clears both traces): equal spikes only up to the first reset.
+
     Both spike when U > threshold (strict); neither has a refractory period. Raises ValueError for
     ``method="exact"``: no library above has a step with the exact coefficients.
     """
@@ -123,8 +130,14 @@ def translate_synaptic(params: Any) -> dict[str, dict[str, Any]]:
     shift = p.v_reset
     g, b = p.input_gain, p.dt / p.tau_syn
     hard = {"zero": True, "subtract": False, "none": None}[p.reset]
+    alpha_twin = None
+    a, beta = p.alpha_euler, p.beta_euler
+    if 0 < beta < a < 1 and shift == 0:
+        tau_alpha = math.log(a) / (math.log(beta) - math.log(a)) + 1
+        alpha_twin = {"alpha": a, "beta": beta, "threshold": p.v_th, "input_scale": g * b / ((a - beta) * tau_alpha)}
     return {
         "membrane_offset": {"v_reset": shift},
+        "snntorch_alpha": alpha_twin,
         "snntorch": {
             "alpha": p.alpha_euler,
             "beta": p.beta_euler,

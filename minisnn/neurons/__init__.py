@@ -14,6 +14,8 @@ that turns a dict back into a model. :func:`simulate` runs any model in NumPy. A
 contributing guide ("Add your own neuron").
 """
 
+from minisnn.neurons.alif import ALIFParams, ALIFState
+from minisnn.neurons.alpha import AlphaParams, AlphaState
 from minisnn.neurons.base import (
     NUMPY_OPS,
     ArrayOps,
@@ -26,8 +28,6 @@ from minisnn.neurons.base import (
     register,
     registered_models,
 )
-from minisnn.neurons.alif import ALIFParams, ALIFState
-from minisnn.neurons.alpha import AlphaParams, AlphaState
 from minisnn.neurons.izhikevich import IzhikevichParams, IzhikevichState
 from minisnn.neurons.lif import LIFParams, LIFState
 from minisnn.neurons.simulate import LIFResult, SimulationResult, simulate, simulate_lif

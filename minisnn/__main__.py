@@ -326,7 +326,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from minisnn.data import digits
 
     out = Path(args.out)
-    for name in ("snn", "ann"):
+    rows = args.task == "rows"
+    no_twin = args.no_twin or rows  # the ANN twin runs an image once: the row task has no twin
+    for name in ("snn",) if no_twin else ("snn", "ann"):
         prepare_out(out / name, args.resume, args.overwrite)
     overrides: dict[str, Any] = {"arch": args.arch}
     for name in ("num_steps", "encoder", "readout", "hidden"):
@@ -336,25 +338,35 @@ def cmd_classify(args: argparse.Namespace) -> int:
         overrides.setdefault("num_steps", 4)
         overrides.setdefault("encoder", "direct")
         overrides["channels"] = (16, 32)
-    config = ClassifierConfig(**overrides)
-    twin_config = ClassifierConfig(**{**config.to_dict(), "spiking": False})
+    if rows:
+        overrides.pop("arch")
+        config = ClassifierConfig.rows(args.neuron, recurrent=args.recurrent, **overrides)
+    else:
+        config = ClassifierConfig(**overrides, neuron_kind=args.neuron, recurrent=args.recurrent)
+    twin_config = None if no_twin else ClassifierConfig(**{**config.to_dict(), "spiking": False})
     batch_size = args.batch_size or (32 if args.arch == "cnn" else 64)
+    steps = args.steps or (3000 if rows else 1500)
+    lr = args.lr or (2e-3 if rows else 5e-3)
     train_data, test_data = digits("train", size=config.image_size), digits("test", size=config.image_size)
+    hidden = f"{'recurrent ' if config.recurrent else ''}{config.neuron_kind.upper()} hidden layer"
+    if rows:
+        coding = f"one row per step (T = {config.num_steps}, 8 pixels each), {hidden}, read-out after the last row"
+    else:
+        coding = f"T = {config.num_steps}, {config.encoder} coding, {hidden}, {config.readout} read-out"
     print(
         f"digits: {len(train_data)} training and {len(test_data)} test images "
-        f"({config.image_size}x{config.image_size}, stratified split, seed 0); {args.arch.upper()}, "
-        f"T = {config.num_steps}, {config.encoder} coding, "
-        f"{config.readout} read-out, {args.steps} steps of batch {batch_size}, Adam lr {args.lr} (cosine)"
+        f"({config.image_size}x{config.image_size}, stratified split, seed 0); {config.arch.upper()}, {coding}, "
+        f"{steps} steps of batch {batch_size}, Adam lr {lr} (cosine)"
     )
-    runs = [("snn", config)] + ([] if args.no_twin else [("ann", twin_config)])
+    runs = [("snn", config)] + ([] if no_twin else [("ann", twin_config)])
     models, seconds = {}, {}
     for name, cfg in runs:
         model = build(cfg, rng=args.seed)
         started = time.perf_counter()
         try:
             fit(
-                model, cfg, train_data, args.steps, batch_size=batch_size, lr=args.lr, seed=args.seed,
-                val_data=test_data, val_every=max(1, args.steps // 10), out_dir=out / name, resume=args.resume,
+                model, cfg, train_data, steps, batch_size=batch_size, lr=lr, seed=args.seed,
+                val_data=test_data, val_every=max(1, steps // 10), out_dir=out / name, resume=args.resume,
                 progress=not args.no_progress,
             )  # fmt: skip
         except KeyboardInterrupt as stop:
@@ -375,7 +387,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     spikes = " + ".join(f"{v:.0f}" for v in result["spikes_per_sample"])
     synops = f"{energy['synops_per_sample']:,.0f}"
     accuracy = f"{100 * result['accuracy']:.2f} %"
-    print(f"| spiking {args.arch.upper()} | {accuracy} | {seconds['snn']:.0f} s | {spikes} | {synops} | — |")
+    label = f"spiking {config.arch.upper()}" + (f" ({hidden}, rows)" if rows else "")
+    print(f"| {label} | {accuracy} | {seconds['snn']:.0f} s | {spikes} | {synops} | — |")
     if "ann" in models:
         print(f"| ANN twin | {100 * result['twin_accuracy']:.2f} % | {seconds['ann']:.0f} s | — | — | "
               f"{energy['ann_macs_per_sample']:,.0f} |")  # fmt: skip
@@ -384,7 +397,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         print(f"\nSNN − ANN accuracy: {100 * c['estimate']:+.2f} points {interval} "
               f"(paired bootstrap 95 % CI over the {c['n']} test images; one training seed)")  # fmt: skip
     print(f"energy (arithmetic only, {energy['source']}): {energy['verdict']}")
-    print(f"wrote {out / 'metrics.json'} and the checkpoints in {out}/snn/" + ("" if args.no_twin else f", {out}/ann/"))
+    print(f"wrote {out / 'metrics.json'} and the checkpoints in {out}/snn/" + ("" if no_twin else f", {out}/ann/"))
     return 0
 
 
@@ -506,26 +519,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=cmd_demo)
 
-    from minisnn.classification.model import ARCHITECTURES, ENCODERS, READOUTS
+    from minisnn.classification.model import ARCHITECTURES, ENCODERS, NEURON_KINDS, READOUTS, TASKS
 
     classify = commands.add_parser(
         "classify", help="train + evaluate a spiking digit classifier and its ANN twin (8x8 digits, offline)"
     )
+    classify.add_argument(
+        "--task", choices=TASKS, default="static",
+        help="static: the whole image at every step (default); rows: one row per step, the network must remember",
+    )  # fmt: skip
+    classify.add_argument("--neuron", choices=NEURON_KINDS, default="lif", help="hidden neurons: lif (default) or alif")
+    classify.add_argument("--recurrent", action="store_true", help="a recurrent (all-to-all) hidden layer (MLP)")
     classify.add_argument("--arch", choices=ARCHITECTURES, default="mlp", help="mlp (64-128-10) or cnn (16x16 input)")
-    classify.add_argument("--steps", type=positive_int, default=1500, help="training steps per network (default 1500)")
+    classify.add_argument(
+        "--steps", type=positive_int, default=None, help="training steps per network (default 1500; rows 3000)"
+    )
     classify.add_argument("--num-steps", type=positive_int, default=None, help="time steps T (default: mlp 25, cnn 4)")
     classify.add_argument("--encoder", choices=ENCODERS, default=None, help="default: mlp rate, cnn direct")
     classify.add_argument("--readout", choices=READOUTS, default=None, help="spike counts (default) or membrane")
     classify.add_argument("--hidden", type=positive_int, default=None, help="MLP hidden width (default 128)")
     classify.add_argument("--batch-size", type=positive_int, default=None, help="default: mlp 64, cnn 32")
     classify.add_argument(
-        "--lr", type=positive_float, default=5e-3, help="Adam learning rate, cosine schedule (default 5e-3)"
+        "--lr", type=positive_float, default=None, help="Adam learning rate, cosine schedule (default 5e-3; rows 2e-3)"
     )
     classify.add_argument("--seed", type=int, default=0)
     classify.add_argument("--out", default="runs/classify")
     classify.add_argument("--resume", action="store_true", help="continue from OUT/snn and OUT/ann")
     classify.add_argument("--overwrite", action="store_true", help="replace models already in OUT (default: refuse)")
-    classify.add_argument("--no-twin", action="store_true", help="skip the ANN twin")
+    classify.add_argument("--no-twin", action="store_true", help="skip the ANN twin (the row task has none)")
     classify.add_argument("--no-progress", action="store_true")
     classify.set_defaults(func=cmd_classify)
     return parser

@@ -176,3 +176,21 @@ def test_bad_inputs_are_refused_naming_the_argument(call, error, words):
 
 def test_the_module_documents_its_method():
     assert "percentile" in stats.__doc__ and "Efron" in stats.__doc__
+
+
+def test_t_interval_by_hand_and_its_coverage():
+    """n = 3: mean ± t_{0.975, 2}·s/√3 with t = 4.3027 (tables); and over many normal samples it covers 95 %."""
+    from minisnn.stats import t_interval
+
+    ci = t_interval([0.92, 0.94, 0.96])
+    assert ci.estimate == pytest.approx(0.94) and ci.std == pytest.approx(0.02)
+    assert ci.high - ci.estimate == pytest.approx(4.302653 * 0.02 / np.sqrt(3), rel=1e-6)
+    assert "t-interval, 3 seeds" in ci.format(100, " %")
+    rng = np.random.default_rng(0)
+    hits = 0
+    for _ in range(4000):
+        c = t_interval(rng.normal(1.0, 2.0, 3))
+        hits += c.low <= 1.0 <= c.high
+    assert 0.94 < hits / 4000 < 0.96
+    with pytest.raises(ValueError, match="at least two runs"):
+        t_interval([0.9])

@@ -30,20 +30,29 @@ def confusion_matrix(predicted: np.ndarray, labels: np.ndarray, num_classes: int
     return matrix
 
 
-def _layer_shapes(config: ClassifierConfig) -> list[dict[str, float]]:
-    """Per weight layer: MACs per sample, fan-out per input neuron, input neurons."""
+def _layer_shapes(config: ClassifierConfig) -> list[dict[str, Any]]:
+    """Per weight layer: MACs per sample (as an ANN would compute them), fan-out per input neuron, input neurons, and
+    what feeds it ("input" or the index of the spiking layer whose spikes it receives)."""
     if config.arch == "mlp":
         h = config.hidden
-        return [
-            {"macs": 64 * h, "fan_out": h, "neurons_in": 64},
-            {"macs": h * 10, "fan_out": 10, "neurons_in": h},
-        ]
+        shapes = [{"macs": 64 * h, "fan_out": h, "neurons_in": 64, "fed_by": "input"}]  # the rows: each pixel once
+        if config.recurrent:  # the hidden spikes of step n - 1 through the h × h weights at step n
+            shapes.append({"macs": h * h * config.num_steps, "fan_out": h, "neurons_in": h, "fed_by": 0,
+                           "recurrent": True})  # fmt: skip
+        return [*shapes, {"macs": h * 10, "fan_out": 10, "neurons_in": h, "fed_by": 0}]
     c1, c2 = config.channels
     return [
-        {"macs": 16 * 16 * c1 * 9, "fan_out": c1 * 9, "neurons_in": 16 * 16},
-        {"macs": 8 * 8 * c2 * c1 * 9, "fan_out": c2 * 9, "neurons_in": c1 * 16 * 16},  # fed through the pool
-        {"macs": c2 * 16 * 10, "fan_out": 10, "neurons_in": c2 * 8 * 8},  # fed through the second pool
+        {"macs": 16 * 16 * c1 * 9, "fan_out": c1 * 9, "neurons_in": 16 * 16, "fed_by": "input"},
+        {"macs": 8 * 8 * c2 * c1 * 9, "fan_out": c2 * 9, "neurons_in": c1 * 16 * 16, "fed_by": 0},  # through the pool
+        {"macs": c2 * 16 * 10, "fan_out": 10, "neurons_in": c2 * 8 * 8, "fed_by": 1},  # through the second pool
     ]
+
+
+def state_variables(model: Any) -> int:
+    """How many state variables one neuron of ``model`` updates per step (its floating-point state fields: V for the
+    LIF, V and the adaptation for the ALIF)."""
+    state = model.initial_state((1,))
+    return sum(1 for value in state._asdict().values() if np.asarray(value).dtype.kind == "f")
 
 
 def ann_input_nonzero(model: nn.Module, config: ClassifierConfig, images: np.ndarray) -> list[float]:
@@ -112,18 +121,19 @@ def evaluate(
     hidden = per_layer[:-1] if config.readout == "spikes" else per_layer
     for k, shape in enumerate(shapes):
         count = LayerCount(f"layer{k}", macs=shape["macs"], fan_out=shape["fan_out"], neurons_in=shape["neurons_in"])
-        if k == 0:
-            if input_spikes is not None:
-                count.spikes_in = input_spikes
-            else:
-                count.input_nonzero = float(np.count_nonzero(data.images)) / data.images.size
+        if shape["fed_by"] != "input":
+            count.spikes_in = hidden[shape["fed_by"]]
+        elif input_spikes is not None:
+            count.spikes_in = input_spikes
         else:
-            count.spikes_in = hidden[k - 1]
+            count.input_nonzero = float(np.count_nonzero(data.images)) / data.images.size
         counts.append(count)
-    # state updates: every LIF neuron, every step (the read-out layer's too)
-    for count, m in zip(counts, neurons, strict=False):
-        count.state_updates = m * config.num_steps
-    if config.readout == "membrane":  # the non-spiking read-out integrates too
+    # state updates: every neuron, every step, once per state variable, counted with the weight layer that drives it
+    spiking_layers = [m for m in model.modules() if isinstance(m, nn.Spiking) and m.output == "spikes"]
+    drivers = [k for k, shape in enumerate(shapes) if not shape.get("recurrent")]
+    for driver, m, layer in zip(drivers, neurons, spiking_layers, strict=False):
+        counts[driver].state_updates += m * config.num_steps * state_variables(layer.neuron)
+    if config.readout in ("membrane", "final"):  # the non-spiking read-out integrates too
         counts[-1].state_updates += 10 * config.num_steps
     ann = None if ann_nonzero is None else {f"layer{k}": v for k, v in enumerate(ann_nonzero)}
     report = summarise(counts, ann)

@@ -2,7 +2,8 @@
 
 The 8×8 digits enter as 8 time steps of 8 pixels; the read-out is the output neurons' potential after the last
 row (``ClassifierConfig.rows``). Three hidden layers of 128 neurons: feed-forward LIF (it can remember only through
-its leak), recurrent LIF, recurrent adaptive LIF (ALIF: b = 0.1, tau_a = 200 ms). Target: the recurrent networks
+its leak), recurrent LIF, recurrent adaptive LIF (ALIF: b = 0.1, tau_a = 200 ms); and the two LIF networks again with
+each hidden neuron's decay and threshold learned (learnable dynamics: does it help?). Target: the recurrent networks
 >= 90 % test accuracy on the 450 test digits, each run <= 3 minutes on 2 cores. Every configuration is trained with
 several seeds; each run is a fresh subprocess, timed end to end (training + evaluation, data loading included) with
 its peak resident memory (VmHWM); the table gives the mean with a Student-t 95 % interval over the seeds.
@@ -26,6 +27,9 @@ CASES = {
     "feed-forward LIF": {"neuron_kind": "lif", "recurrent": False},
     "recurrent LIF": {"neuron_kind": "lif", "recurrent": True},
     "recurrent ALIF": {"neuron_kind": "alif", "recurrent": True},
+    # learnable dynamics: each hidden neuron's decay and threshold learned with the weights
+    "feed-forward LIF, learned decay + threshold": {"neuron_kind": "lif", "recurrent": False, "learn": ("decay", "v_th")},
+    "recurrent LIF, learned decay + threshold": {"neuron_kind": "lif", "recurrent": True, "learn": ("decay", "v_th")},
 }
 TRAINING = {"steps": 3000, "batch_size": 64, "lr": 2e-3}
 TARGET = 0.90  # the recurrent networks
@@ -69,7 +73,7 @@ def main() -> None:
             line = (
                 f"{100 * r['accuracy']:.2f} %  {r['seconds']:5.1f} s  {r['peak_mb']:.0f} MB  {r['spikes']:.0f} spikes"
             )
-            print(f"{case:18s} seed {seed}: {line}", flush=True)
+            print(f"{case:44s} seed {seed}: {line}", flush=True)
     seeds = ", ".join(map(str, args.seeds))
     print(f"\n| hidden layer | test accuracy, mean [95 % t-interval] over seeds {seeds} | each seed | target "
           "| wall time per run | peak memory | hidden spikes per digit |")  # fmt: skip

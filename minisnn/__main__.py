@@ -340,15 +340,19 @@ def cmd_classify(args: argparse.Namespace) -> int:
         overrides["channels"] = (16, 32)
     if rows:
         overrides.pop("arch")
-        config = ClassifierConfig.rows(args.neuron, recurrent=args.recurrent, **overrides)
+        config = ClassifierConfig.rows(args.neuron, recurrent=args.recurrent, learn=tuple(args.learn), **overrides)
     else:
-        config = ClassifierConfig(**overrides, neuron_kind=args.neuron, recurrent=args.recurrent)
+        config = ClassifierConfig(
+            **overrides, neuron_kind=args.neuron, recurrent=args.recurrent, learn=tuple(args.learn)
+        )
     twin_config = None if no_twin else ClassifierConfig(**{**config.to_dict(), "spiking": False})
     batch_size = args.batch_size or (32 if args.arch == "cnn" else 64)
     steps = args.steps or (3000 if rows else 1500)
     lr = args.lr or (2e-3 if rows else 5e-3)
     train_data, test_data = digits("train", size=config.image_size), digits("test", size=config.image_size)
     hidden = f"{'recurrent ' if config.recurrent else ''}{config.neuron_kind.upper()} hidden layer"
+    if config.learn:
+        hidden += f" (learned {' and '.join(config.learn)})"
     if rows:
         coding = f"one row per step (T = {config.num_steps}, 8 pixels each), {hidden}, read-out after the last row"
     else:
@@ -530,6 +534,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     classify.add_argument("--neuron", choices=NEURON_KINDS, default="lif", help="hidden neurons: lif (default) or alif")
     classify.add_argument("--recurrent", action="store_true", help="a recurrent (all-to-all) hidden layer (MLP)")
+    classify.add_argument(
+        "--learn", nargs="+", choices=("decay", "v_th"), default=(), help="learn the hidden neurons' decay and/or "
+        "threshold, one value per neuron (MLP)",
+    )  # fmt: skip
     classify.add_argument("--arch", choices=ARCHITECTURES, default="mlp", help="mlp (64-128-10) or cnn (16x16 input)")
     classify.add_argument(
         "--steps", type=positive_int, default=None, help="training steps per network (default 1500; rows 3000)"

@@ -1,8 +1,15 @@
 """Other libraries' names for minisnn's neurons: snnTorch, SpikingJelly and Norse (each checked in the tests by
-writing that library's documented update by hand and comparing spikes and potentials step by step).
+writing that library's documented update by hand and comparing spikes and potentials step by step, and -- when the
+library is installed -- by running it: tests/neurons/test_library_twins.py).
 
-* :func:`translate` -- a :class:`~minisnn.neuron.LIFParams` neuron (``method="euler"``);
-* :func:`translate_synaptic` -- a :class:`~minisnn.synaptic.SynapticParams` neuron (``method="euler"``).
+* :func:`translate` -- any model with a twin: it dispatches on the model's class;
+* :func:`translate_lif` -- a :class:`~minisnn.neurons.lif.LIFParams` neuron (``method="euler"``);
+* :func:`translate_synaptic` -- a :class:`~minisnn.neurons.synaptic.SynapticParams` neuron (``method="euler"``);
+* :func:`translate_izhikevich` -- an :class:`~minisnn.neurons.izhikevich.IzhikevichParams` neuron (Norse).
+
+The adaptive LIF (:class:`~minisnn.neurons.alif.ALIFParams`) and the alpha synapse
+(:class:`~minisnn.neurons.alpha.AlphaParams`) have no twin in these libraries; :data:`NO_TWIN` names the nearest
+look-alikes and how they differ (the docs page "Neuron models" has the whole table, Brian2 included).
 
 Two look-alikes that are *not* the same model:
 
@@ -15,8 +22,10 @@ Two look-alikes that are *not* the same model:
 * snnTorch's ``Leaky`` defaults to ``reset_delay=True`` (the same one-step-late reset); ``reset_delay=False``
   resets in the same step, as minisnn does.
 * ``detach_reset`` is SpikingJelly's option (``BaseNode(detach_reset=...)``, default False). snnTorch has no such
-  option: its reset signal is always detached (``SpikingNeuron.mem_reset`` returns ``spike_grad(...).detach()``),
-  which is minisnn's ``detach_reset=True``; minisnn's default lets the gradient flow through the reset.
+  option, and its two reset timings differ: with ``reset_delay=True`` (the default) the reset comes from
+  ``SpikingNeuron.mem_reset``, which returns ``spike_grad(...).detach()`` -- no gradient through the reset, like
+  minisnn's ``detach_reset=True``; with ``reset_delay=False`` the same-step reset subtracts the spike itself, not
+  detached -- minisnn's default ``detach_reset=False`` (the tests compare the gradients of ``RLeaky`` and ``Leaky``).
 """
 
 from __future__ import annotations
@@ -24,11 +33,46 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from minisnn.neurons.alif import ALIFParams
+from minisnn.neurons.alpha import AlphaParams
+from minisnn.neurons.izhikevich import IzhikevichParams
 from minisnn.neurons.lif import LIFParams
+from minisnn.neurons.synaptic import SynapticParams
+
+#: Models without a twin in snnTorch, Norse or SpikingJelly: the nearest look-alikes and how they differ.
+NO_TWIN = {
+    "ALIFParams": (
+        "Norse's LSNN (lsnn_feed_forward_step) is the same idea (Bellec et al. 2018) but feeds the input through a "
+        "synaptic current, relaxes its threshold towards v_th by an Euler step and resets V to v_reset; snnTorch and "
+        "SpikingJelly have no threshold adaptation (a learnable threshold is another thing)"
+    ),
+    "AlphaParams": (
+        "snnTorch's Alpha is not it: below threshold it is the exponential synapse (translate_synaptic's "
+        "'snntorch_alpha'); NEST's iaf_psc_alpha and a Brian2 model with two equal synaptic filters are"
+    ),
+}
 
 
-def translate(params: LIFParams) -> dict[str, dict[str, Any]]:
-    """The same neuron in other libraries' terms (sub-threshold update, threshold and same-step reset).
+def translate(params: Any) -> dict[str, Any]:
+    """The same neuron in other libraries' terms: :func:`translate_lif`, :func:`translate_synaptic` or
+    :func:`translate_izhikevich` by the model's class (a subclass that keeps its parent's ``step`` counts as its
+    parent). Raises ValueError for a model without a twin (:data:`NO_TWIN` says why and what comes nearest) and
+    TypeError for something that is not a neuron model."""
+    for cls, function in ((SynapticParams, translate_synaptic), (IzhikevichParams, translate_izhikevich),
+                          (LIFParams, translate_lif)):  # fmt: skip
+        if isinstance(params, cls) and type(params).step is cls.step:
+            return function(params)
+    name = type(params).__name__
+    for cls in (ALIFParams, AlphaParams):
+        if isinstance(params, cls):
+            raise ValueError(
+                f"translate: {name} has no twin in snnTorch, Norse or SpikingJelly: {NO_TWIN[cls.__name__]}"
+            )
+    raise TypeError(f"translate: expected a minisnn neuron model with a twin, got {name}")
+
+
+def translate_lif(params: LIFParams) -> dict[str, dict[str, Any]]:
+    """The same LIF neuron in other libraries' terms (sub-threshold update, threshold and same-step reset).
 
     We map onto each library's membrane ``U = V - v_reset`` (``"membrane_offset"``), so that its threshold is
     v_th - v_reset and its reset value is 0; this makes "subtract" match too. With v_reset = 0 (the default
@@ -161,3 +205,22 @@ def translate_synaptic(params: Any) -> dict[str, dict[str, Any]]:
             "input_offset": 0.0,
         },
     }
+
+
+def translate_izhikevich(params: IzhikevichParams, norse_dt_s: float = 0.001) -> dict[str, dict[str, Any]]:
+    """An :class:`~minisnn.neurons.izhikevich.IzhikevichParams` neuron in Norse's terms.
+
+    ``"norse"``: ``IzhikevichParameters(a, b, c, d, sq=0.04, mn=5, bias=140, v_th=v_peak, tau_inv)`` with
+    ``izhikevich_feed_forward_step(I, state, p, dt=norse_dt_s)``: its step v' = v + tau_inv·dt·(sq v² + mn v + bias
+    - u + I), u' = u + tau_inv·dt·a(b v - u), both from the values at the start of the step, then v <- c, u <- u + d
+    where v' > v_th -- ours, with tau_inv·dt = our dt in ms (``tau_inv = dt_ms / norse_dt_s``); start it from
+    ``IzhikevichState(v=v_init, u=b·v_init)``. It spikes when v > v_th (strict), we when v >= v_peak.
+    SpikingJelly's ``IzhikevichNode`` is the same family in another parametrisation (tau, v_c, a0, ...): not mapped.
+    """
+    p = params
+    return {
+        "norse": {
+            "a": p.a, "b": p.b, "c": p.c, "d": p.d, "sq": 0.04, "mn": 5.0, "bias": 140.0, "v_th": p.v_peak,
+            "tau_inv": p.dt / norse_dt_s, "dt": norse_dt_s, "v_init": p.v_init, "u_init": p.b * p.v_init,
+        },
+    }  # fmt: skip

@@ -284,7 +284,7 @@ def test_first_spike_check_accepts_the_solution(capsys):
     assert "correct ✔" in capsys.readouterr().out
 
 
-# ------------------------------------------------------------------------------------------ tutorial 07
+# ------------------------------------------------------------------------------------------ tutorial 08
 def full_image_mse(pred, images, masks):  # the placeholder
     return F.mse_loss(pred, images)
 
@@ -311,11 +311,11 @@ def test_hole_loss_check_rejects_wrong_answers(wrong, capsys):
 
 
 def test_hole_loss_check_accepts_the_solution(capsys):
-    assert checks.check_hole_loss(solution("07_hole_loss").hole_loss)
+    assert checks.check_hole_loss(solution("08_hole_loss").hole_loss)
     assert "correct ✔" in capsys.readouterr().out
 
 
-# ------------------------------------------------------------------------------------------ tutorial 08
+# ------------------------------------------------------------------------------------------ tutorial 09
 def psnr_case():
     rng = np.random.default_rng(3)
     truth = rng.random((3, 16, 16))
@@ -334,5 +334,5 @@ def test_psnr_check_rejects_wrong_answers_and_accepts_the_solution(capsys):
     for wrong in (None, whole_image, summed_channels, "twenty"):
         assert not checks.check_psnr_by_hand(wrong, filled, truth, mask)
     assert "correct" not in capsys.readouterr().out
-    mine = solution("08_psnr_by_hand").hole_psnr(filled, truth, mask)
+    mine = solution("09_psnr_by_hand").hole_psnr(filled, truth, mask)
     assert checks.check_psnr_by_hand(mine, filled, truth, mask)

@@ -351,7 +351,7 @@ def check_first_spike(decode: Callable[[np.ndarray], np.ndarray]) -> bool:
     return True
 
 
-# ------------------------------------------------------------------------------------------ tutorial 07
+# ------------------------------------------------------------------------------------------ tutorial 08
 def _hole_loss_case(seed: int = 0) -> tuple[Any, np.ndarray, np.ndarray]:
     """A prediction that is NOT composited (errors everywhere) and holes of different sizes per image."""
     from minisnn import Tensor
@@ -403,7 +403,7 @@ def check_hole_loss(hole_loss: Callable[..., Any]) -> bool:
     return True
 
 
-# ------------------------------------------------------------------------------------------ tutorial 08
+# ------------------------------------------------------------------------------------------ tutorial 09
 def check_psnr_by_hand(my_psnr: Any, filled: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> bool:
     """Exercise 08: the hole PSNR of one crop, 10·log10(1/MSE) with the MSE over hole pixels and channels."""
     if my_psnr is None:
@@ -423,3 +423,139 @@ def check_psnr_by_hand(my_psnr: Any, filled: np.ndarray, truth: np.ndarray, mask
     print("not yet: that is not the PSNR of the hole's mean squared error. Average the squared error over the "
           "missing pixels and all three channels only (not the whole image), then take 10·log10(1/MSE).")  # fmt: skip
     return False
+
+
+# ------------------------------------------------------------------------------------------ tutorial 07
+def _alif_variant(
+    v: np.ndarray,
+    a: np.ndarray,
+    current: np.ndarray,
+    p: ALIFParams,
+    threshold: str = "before",
+    reset: str = "in_force",
+    decay_a: bool = True,
+    jump: str = "one",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One ALIF step (reset "subtract", no refractoriness) -- right with the defaults, or with one of the slips the
+    check recognises: ``threshold`` "before" (θ = v_th + b·a, a of the step before) | "none" (θ = v_th) | "decayed"
+    (θ = v_th + b·a·ρ, the adaptation already decayed); ``reset`` "in_force" (V = u - S(θ - v_reset)) | "v_th"
+    (V = u - S(v_th - v_reset)) | "zero" (V = v_reset where S); ``decay_a`` False: a + S; ``jump`` "b": a·ρ + b·S."""
+    u = p.decay * v + p.gain * current
+    theta = {"before": p.v_th + p.b * a, "none": np.full_like(u, p.v_th), "decayed": p.v_th + p.b * a * p.rho}[threshold]
+    spikes = u >= theta
+    if reset == "in_force":
+        v_new = np.where(spikes, u - (theta - p.v_reset), u)
+    elif reset == "v_th":
+        v_new = np.where(spikes, u - (p.v_th - p.v_reset), u)
+    else:
+        v_new = np.where(spikes, p.v_reset, u)
+    a_new = (a * p.rho if decay_a else a) + (p.b if jump == "b" else 1.0) * spikes
+    return spikes, v_new, a_new
+
+
+def _alif_cases() -> list[tuple[ALIFParams, np.ndarray, np.ndarray, np.ndarray]]:
+    """(params, v, a, current) with no near-ties: every threshold a slip could use is at least 1e-3 away from u, and
+    in every case some neurons fire, some do not, and the adaptation a > 0 changes who fires."""
+    rng = np.random.default_rng(7)
+    params = [
+        ALIFParams(R=5.0, C=1.0, dt=1.0, b=0.1, tau_a=200.0),  # the row task's hidden neurons
+        ALIFParams(R=1.0, C=10.0, dt=0.5, b=0.5, tau_a=100.0),
+        ALIFParams(R=2.0, C=4.0, dt=0.25, b=0.8, tau_a=30.0, v_reset=-0.2, v_th=1.2),
+    ]
+    cases = []
+    for p, shape in zip(params, [(64,), (8, 16), (96,)], strict=True):
+        v = rng.uniform(p.v_reset - 0.3, p.v_th, shape)
+        a = rng.uniform(0.0, 3.0 / max(p.b, 0.1) ** 0.5, shape) * (rng.random(shape) < 0.8)  # a = 0 for about 1 in 5
+        u = rng.uniform(p.v_th - 0.3, p.v_th + p.b * a.max() + 0.3, shape)
+        thresholds = [p.v_th, p.v_th + p.b * a, p.v_th + p.b * a * p.rho]
+        for theta in thresholds:  # move u away from every threshold a slip might compare it with
+            near = np.abs(u - theta) < 1e-3
+            u = np.where(near, theta + 2e-3, u)
+        current = (u - p.decay * v) / p.gain
+        cases.append((p, v, a, current))
+    return cases
+
+
+def _report_alif(message: str) -> bool:
+    print("not yet: " + message)
+    return False
+
+
+def check_alif_step(fn: Callable[..., Any]) -> bool:
+    """Exercise 07: ``fn(v, a, current, params) -> (spikes, v_new, a_new)``, one step of an ALIFParams neuron (reset
+    "subtract", no refractoriness), compared with ``ALIFParams.step`` on random states. Names the slip it recognises
+    (each slip's step is :func:`_alif_variant` with one option changed), never a value."""
+    from minisnn.neurons import ALIFState
+
+    answers, references = [], []
+    for p, v, a, current in _alif_cases():
+        try:
+            out = fn(v.copy(), a.copy(), current.copy(), p)
+        except NotImplementedError:
+            print("alif_step is not written yet: return (spikes, v_new, a_new), three arrays shaped like v")
+            return False
+        except Exception as error:  # noqa: BLE001 - any other mistake: report it instead of stopping the notebook
+            return _report_exception(error, "alif_step")
+        if out is None:
+            print("alif_step returned None: return a tuple (spikes, v_new, a_new) of three arrays shaped like v")
+            return False
+        if not isinstance(out, (tuple, list)) or len(out) != 3:
+            print("alif_step must return three things, (spikes, v_new, a_new), each an array shaped like v")
+            return False
+        try:
+            out = tuple(np.asarray(x, dtype=np.float64) for x in out)
+        except (TypeError, ValueError):
+            print("spikes, v_new and a_new must be arrays of numbers (spikes: booleans or 0/1)")
+            return False
+        for name, x in zip(("spikes", "v_new", "a_new"), out, strict=True):
+            if x.shape != v.shape:
+                print(f"{name} must have the shape of v: each neuron gets its own value ({name} has another shape)")
+                return False
+        state = ALIFState(v.copy(), a.copy(), np.zeros(v.shape, np.int32))
+        spikes, new = p.step(state, current.copy())
+        references.append((p, v, a, current, (spikes.astype(np.float64), new.v, new.a)))
+        answers.append(out)
+
+    def same(k: int, variant: dict[str, Any] | None = None) -> bool:
+        """Does output k (0 spikes, 1 V, 2 a) of the answers equal the reference's, or the given variant's?"""
+        for (p, v, a, current, right), got in zip(references, answers, strict=True):
+            want = right[k] if variant is None else np.asarray(_alif_variant(v, a, current, p, **variant)[k], float)
+            if not np.allclose(got[k], want, rtol=1e-9, atol=1e-12):
+                return False
+        return True
+
+    if not same(0):
+        if same(0, {"threshold": "none"}):
+            return _report_alif("the spikes are compared with v_th alone; the threshold in force must include the "
+                                "adaptation b·a")  # fmt: skip
+        if same(0, {"threshold": "decayed"}):
+            return _report_alif("this step's threshold comes from the adaptation of the step before (the a you are "
+                                "given), not from a decayed or updated one")  # fmt: skip
+        return _report_alif("the spikes are not right yet: integrate first (u from V and the current), then compare "
+                            "u with the threshold in force, v_th plus b times the adaptation of the step before")  # fmt: skip
+    messages = []
+    if not same(1):
+        if same(1, {"reset": "v_th"}):
+            messages.append("the reset subtracts v_th - v_reset; reset relative to the threshold in force (which "
+                            "includes the adaptation)")  # fmt: skip
+        elif same(1, {"reset": "zero"}):
+            messages.append("V is set to v_reset after a spike; the ALIF resets by subtraction (it keeps what "
+                            "overshot the threshold)")  # fmt: skip
+        else:
+            messages.append("the spikes are right but v_new is not: a neuron that did not fire keeps u; one that "
+                            "fired subtracts the threshold in force minus v_reset")  # fmt: skip
+    if not same(2):
+        if same(2, {"decay_a": False}):
+            messages.append("a_new is a plus the spike; the adaptation must decay by ρ (params.rho) every step")
+        elif same(2, {"jump": "b"}):
+            messages.append("a_new grows by b per spike; the adaptation jumps by one per spike (b only scales its "
+                            "effect on the threshold)")  # fmt: skip
+        else:
+            messages.append("a_new is not right yet: the adaptation of the step before decays by ρ, and each spike "
+                            "adds one")  # fmt: skip
+    if messages:
+        print("not yet: " + "\n         ".join(messages))
+        return False
+    print("correct ✔  (spikes, V and a match ALIFParams.step for three neurons' parameters, with and without "
+          "adaptation, with and without spikes)")  # fmt: skip
+    return True

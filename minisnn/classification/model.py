@@ -57,7 +57,8 @@ class ClassifierConfig:
     layer, with ``adaptation`` (b, the threshold's rise per spike) and ``tau_adaptation`` [ms] for "alif";
     ``recurrent`` an all-to-all recurrent hidden layer (MLP only); ``input_gain`` dt/C, the potential one step of
     unit current adds: None takes 1/tau for the static task (C = tau, R = 1: V settles at I) and 1 for the rows
-    (C = 1, R = tau: snnTorch's ``Leaky`` with β = 1 - 1/tau and its input unscaled).
+    (C = 1, R = tau: snnTorch's ``Leaky`` with β = 1 - 1/tau and its input unscaled); ``learn`` the hidden neurons'
+    values to learn, one per neuron: some of ("decay", "v_th") (:class:`~minisnn.nn.Spiking`).
     """
 
     arch: str = "mlp"
@@ -75,6 +76,7 @@ class ClassifierConfig:
     adaptation: float = 0.1
     tau_adaptation: float = 200.0
     input_gain: float | None = None
+    learn: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name, allowed in (("arch", ARCHITECTURES), ("encoder", ENCODERS), ("readout", READOUTS), ("task", TASKS),
@@ -86,6 +88,11 @@ class ClassifierConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"classifier: {name} must be a positive int, got {value!r}")
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        object.__setattr__(self, "learn", (self.learn,) if isinstance(self.learn, str) else tuple(self.learn))
+        if set(self.learn) - {"decay", "v_th"} or len(set(self.learn)) != len(self.learn):
+            raise ValueError(f"classifier: learn must be some of ('decay', 'v_th'), got {self.learn!r}")
+        if self.learn and (self.arch != "mlp" or not self.spiking):
+            raise ValueError("classifier: learn (one value per hidden neuron) needs a spiking MLP")
         object.__setattr__(self, "surrogate", (str(self.surrogate[0]), float(self.surrogate[1])))
         if len(self.channels) != 2 or min(self.channels) < 1:
             raise ValueError(f"classifier: channels must be two positive ints, got {self.channels!r}")
@@ -144,7 +151,7 @@ class ClassifierConfig:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["channels"], d["surrogate"] = list(self.channels), list(self.surrogate)
+        d["channels"], d["surrogate"], d["learn"] = list(self.channels), list(self.surrogate), list(self.learn)
         return d
 
     @classmethod
@@ -159,7 +166,7 @@ class ClassifierConfig:
         unknown = sorted(set(d) - set(cls.__dataclass_fields__))
         if unknown:
             raise ValueError(f"classifier config: unknown keys {unknown}")
-        return cls(**{k: tuple(v) if k in ("channels", "surrogate") else v for k, v in d.items()})
+        return cls(**{k: tuple(v) if k in ("channels", "surrogate", "learn") else v for k, v in d.items()})
 
 
 def build(config: ClassifierConfig, rng: np.random.Generator | int | None = None) -> nn.Sequential:
@@ -171,9 +178,10 @@ def build(config: ClassifierConfig, rng: np.random.Generator | int | None = None
     def act() -> nn.Module:
         if not c.spiking:
             return nn.ReLU()
+        learn = dict(learn=c.learn, learn_shape=(c.hidden,)) if c.learn else {}
         if c.recurrent:
-            return nn.RecurrentSpiking(c.neuron, features=c.hidden, surrogate=surrogate, rng=rng)
-        return nn.Spiking(c.neuron, surrogate=surrogate)
+            return nn.RecurrentSpiking(c.neuron, features=c.hidden, surrogate=surrogate, rng=rng, **learn)
+        return nn.Spiking(c.neuron, surrogate=surrogate, **learn)
 
     def per_step(module: nn.Module) -> nn.Module:
         return nn.TimeDistributed(module) if c.spiking else module

@@ -1,8 +1,8 @@
-"""Solution to tutorial 07's exercise: the hole-weighted MSE with F.mse_loss's weight argument.
+"""Solution to tutorial 08's exercise: the hole-weighted MSE with F.mse_loss's weight argument.
 
 L = Σ m·(ŷ − y)² / (3·Σ m)  =  mean over all N·3·H·W elements of w·(ŷ − y)²  with  w = m / mean(m)
 
-Run on its own: ``python tutorials/solutions/07_hole_loss.py`` (it asserts that the notebook's check passes).
+Run on its own: ``python tutorials/solutions/08_hole_loss.py`` (it asserts that the notebook's check passes).
 """
 
 import sys

@@ -1,6 +1,6 @@
-"""Solution to tutorial 08's exercise: the hole PSNR of one crop by hand.
+"""Solution to tutorial 09's exercise: the hole PSNR of one crop by hand.
 
-Run on its own: ``python tutorials/solutions/08_psnr_by_hand.py`` (it asserts that the notebook's check passes).
+Run on its own: ``python tutorials/solutions/09_psnr_by_hand.py`` (it asserts that the notebook's check passes).
 """
 
 import sys

@@ -19,17 +19,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]  # harness, and the minisnn of this checkout (not another install)
+import harness  # noqa: E402
+
+LEARN = ("decay", "v_th")
 CASES = {
     "feed-forward LIF": {"neuron_kind": "lif", "recurrent": False},
     "recurrent LIF": {"neuron_kind": "lif", "recurrent": True},
     "recurrent ALIF": {"neuron_kind": "alif", "recurrent": True},
     # learnable dynamics: each hidden neuron's decay and threshold learned with the weights
-    "feed-forward LIF, learned decay + threshold": {"neuron_kind": "lif", "recurrent": False, "learn": ("decay", "v_th")},
-    "recurrent LIF, learned decay + threshold": {"neuron_kind": "lif", "recurrent": True, "learn": ("decay", "v_th")},
+    "feed-forward LIF, learned decay + threshold": {"neuron_kind": "lif", "recurrent": False, "learn": LEARN},
+    "recurrent LIF, learned decay + threshold": {"neuron_kind": "lif", "recurrent": True, "learn": LEARN},
 }
 TRAINING = {"steps": 3000, "batch_size": 64, "lr": 2e-3}
 TARGET = 0.90  # the recurrent networks
@@ -45,9 +49,7 @@ def worker(case: str, seed: int) -> None:
     model = build(config, rng=seed)
     fit(model, config, digits("train"), seed=seed, progress=False, **TRAINING)
     result = evaluate(model, config, digits("test"))
-    with open("/proc/self/status") as f:
-        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
-    print(json.dumps({"case": case, "seed": seed, "accuracy": result["accuracy"], "peak_mb": peak,
+    print(json.dumps({"case": case, "seed": seed, "accuracy": result["accuracy"], "peak_mb": harness.process_peak_mb(),
                       "seconds": time.perf_counter() - started, "spikes": result["spikes_per_sample"][0]}))  # fmt: skip
 
 
@@ -62,13 +64,10 @@ def main() -> None:
         return
     from minisnn.stats import t_interval
 
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     rows = []
     for case in CASES:
         for seed in args.seeds:
-            out = subprocess.run([sys.executable, __file__, "--worker", case, str(seed)], env=env, check=True,
-                                 capture_output=True, text=True).stdout  # fmt: skip
-            rows.append(json.loads(out.strip().splitlines()[-1]))
+            rows.append(harness.run_worker(__file__, [case, str(seed)], args.threads))
             r = rows[-1]
             line = (
                 f"{100 * r['accuracy']:.2f} %  {r['seconds']:5.1f} s  {r['peak_mb']:.0f} MB  {r['spikes']:.0f} spikes"

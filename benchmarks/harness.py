@@ -32,6 +32,11 @@ def _status_kb(field: str) -> int:
     return 0
 
 
+def process_peak_mb() -> float:
+    """This process's peak resident memory so far (VmHWM), in MB."""
+    return _status_kb("VmHWM") / 1024
+
+
 def fix_mmap_threshold(threshold: int = 1 << 20) -> None:
     """glibc: serve allocations ≥ threshold by mmap and give them back on free, so that resident memory
     tracks live memory (the default dynamic threshold keeps freed buffers of either framework resident)."""

@@ -46,9 +46,10 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from minisnn.neurons.base import NUMPY_OPS, ArrayOps, check_positive, filled, fire_and_reset, register
+from minisnn.neurons.base import NUMPY_OPS, ArrayOps, filled, fire_and_reset, register
 from minisnn.neurons.lif import LIFParams
 from minisnn.neurons.lif_theory import firing_rate
+from minisnn.neurons.synaptic import check_synapse
 
 
 class AlphaState(NamedTuple):
@@ -83,10 +84,7 @@ class AlphaParams(LIFParams):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_positive(self, ("tau_syn",))
-        self._check_ratio("tau_syn", self.tau_syn)
-        if self.method == "euler":
-            self._warn_euler("tau_syn", self.tau_syn, "alpha_euler", self.alpha_euler)
+        check_synapse(self)
 
     @property
     def alpha_euler(self) -> float:

@@ -35,6 +35,15 @@ from minisnn.neurons.lif import LIFParams
 from minisnn.neurons.lif_theory import firing_rate
 
 
+def check_synapse(model: LIFParams) -> None:
+    """A model's ``tau_syn``: positive and finite, dt/tau_syn representable, and the Euler warnings of
+    :class:`~minisnn.neurons.lif.LIFParams` (dt >= tau_syn) for ``alpha_euler`` = 1 - dt/tau_syn."""
+    check_positive(model, ("tau_syn",))
+    model._check_ratio("tau_syn", model.tau_syn)
+    if model.method == "euler":
+        model._warn_euler("tau_syn", model.tau_syn, "alpha_euler", 1.0 - model.dt / model.tau_syn)
+
+
 class SynapticState(NamedTuple):
     """State of a population of synaptic neurons: ``i_syn`` the synaptic current, ``v`` the membrane potential
     (ndarrays or Tensors, any shape) and ``refractory`` (int32 counters, as :class:`~minisnn.neurons.lif.LIFState`)."""
@@ -61,10 +70,7 @@ class SynapticParams(LIFParams):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_positive(self, ("tau_syn",))
-        self._check_ratio("tau_syn", self.tau_syn)
-        if self.method == "euler":
-            self._warn_euler("tau_syn", self.tau_syn, "alpha_euler", self.alpha_euler)
+        check_synapse(self)
 
     @property
     def alpha_euler(self) -> float:

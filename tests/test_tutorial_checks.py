@@ -2,6 +2,7 @@
 
 import importlib.util
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -336,3 +337,74 @@ def test_psnr_check_rejects_wrong_answers_and_accepts_the_solution(capsys):
     assert "correct" not in capsys.readouterr().out
     mine = solution("09_psnr_by_hand").hole_psnr(filled, truth, mask)
     assert checks.check_psnr_by_hand(mine, filled, truth, mask)
+
+
+# ------------------------------------------------------------------------------------------ tutorial 07
+def alif_slip(threshold="before", reset="in_force", decay_a=True, jump="one"):
+    """The solution's step with one slip: the threshold without adaptation or from the decayed a, the reset relative to
+    v_th or to v_reset, no decay of a, a jump of b."""
+
+    def alif_step(v, a, current, params):
+        u = params.decay * v + params.gain * current
+        adaptation = {"before": a, "none": 0.0, "decayed": a * params.rho}[threshold]
+        theta = params.v_th + params.b * adaptation
+        spikes = u >= theta
+        subtract = {"in_force": theta - params.v_reset, "v_th": params.v_th - params.v_reset}.get(reset)
+        v_new = np.where(spikes, params.v_reset, u) if reset == "zero" else np.where(spikes, u - subtract, u)
+        a_new = (a * params.rho if decay_a else a) + (params.b if jump == "b" else 1.0) * spikes
+        return spikes, v_new, a_new
+
+    return alif_step
+
+
+def alif_placeholder(v, a, current, params):  # the notebook's placeholder
+    raise NotImplementedError("YOUR CODE HERE")
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [(alif_placeholder, "return (spikes, v_new, a_new)"), (lambda v, a, current, params: None, "returned None"),
+     (lambda v, a, current, params: (v, v), "three things"),
+     (lambda v, a, current, params: (v[:1], v, a), "the shape of v"), (lambda v, a, current, params: 1 / 0, "raised")],
+    ids=["placeholder", "None", "two outputs", "wrong shape", "raises"],
+)  # fmt: skip
+def test_alif_step_check_rejects_the_placeholder_and_says_what_to_return(wrong, says, capsys):
+    out = assert_rejected(checks.check_alif_step(wrong), capsys)
+    assert says in out, out
+
+
+@pytest.mark.parametrize(
+    ("slip", "concept"),
+    [
+        (alif_slip(threshold="none"), "must include the adaptation"),  # (a) θ = v_th
+        (alif_slip(threshold="decayed"), "adaptation of the step before"),  # (b) the updated a in θ
+        (alif_slip(decay_a=False), "decay by ρ"),  # (c) a + S
+        (alif_slip(reset="v_th"), "relative to the threshold in force"),  # (d) subtract v_th - v_reset
+        (alif_slip(reset="zero"), "resets by subtraction"),  # (e) V = v_reset
+        (alif_slip(jump="b"), "jumps by one per spike"),  # (f) a·ρ + b·S
+    ],
+    ids=["no adaptation in the threshold", "updated a", "no decay", "reset by v_th", "zero reset", "jump b"],
+)
+def test_alif_step_check_names_each_slip_and_no_number(slip, concept, capsys):
+    out = assert_rejected(checks.check_alif_step(slip), capsys)
+    assert concept in out, out
+    assert not re.search(r"\d", out), out  # no value at all: neither the expected outputs nor a size of the error
+
+
+def test_alif_step_check_names_two_slips_at_once(capsys):
+    out = assert_rejected(checks.check_alif_step(alif_slip(reset="v_th", decay_a=False)), capsys)
+    assert "relative to the threshold in force" in out and "decay by ρ" in out, out
+
+
+def test_alif_step_check_accepts_the_solution_and_equivalent_arithmetic(capsys):
+    assert checks.check_alif_step(solution("07_alif_step").alif_step)
+    assert "correct ✔" in capsys.readouterr().out
+
+    def by_definition(v, a, current, params):  # Euler's 1 - dt/tau and dt/C, 0/1 floats, an explicit exponential
+        u = v * (1 - params.dt / (params.R * params.C)) + current * params.dt / params.C
+        theta = params.v_th + params.b * a
+        s = (u - theta >= 0).astype(float)
+        return s, u - s * (theta - params.v_reset), a * math.exp(-params.dt / params.tau_a) + s
+
+    assert checks.check_alif_step(by_definition)
+    assert "correct ✔" in capsys.readouterr().out

@@ -16,6 +16,7 @@ import numpy as np
 from minisnn import GradcheckError, LIFParams, SNNConv2d, Tensor, gradcheck, neuron
 from minisnn import functional as F
 from minisnn.conv import im2col
+from minisnn.neurons import ALIFParams, ALIFState
 
 
 def _report_exception(error: Exception, what: str = "your code") -> bool:
@@ -441,7 +442,8 @@ def _alif_variant(
     (θ = v_th + b·a·ρ, the adaptation already decayed); ``reset`` "in_force" (V = u - S(θ - v_reset)) | "v_th"
     (V = u - S(v_th - v_reset)) | "zero" (V = v_reset where S); ``decay_a`` False: a + S; ``jump`` "b": a·ρ + b·S."""
     u = p.decay * v + p.gain * current
-    theta = {"before": p.v_th + p.b * a, "none": np.full_like(u, p.v_th), "decayed": p.v_th + p.b * a * p.rho}[threshold]
+    adaptation = {"before": a, "none": 0.0 * a, "decayed": a * p.rho}[threshold]
+    theta = p.v_th + p.b * adaptation
     spikes = u >= theta
     if reset == "in_force":
         v_new = np.where(spikes, u - (theta - p.v_reset), u)
@@ -454,25 +456,28 @@ def _alif_variant(
 
 
 def _alif_cases() -> list[tuple[ALIFParams, np.ndarray, np.ndarray, np.ndarray]]:
-    """(params, v, a, current) with no near-ties: every threshold a slip could use is at least 1e-3 away from u, and
-    in every case some neurons fire, some do not, and the adaptation a > 0 changes who fires."""
+    """(params, v, a, current): three parameter sets (a slow and a fast adaptation, one with v_reset != 0). Each
+    neuron's u = decay·V + gain·I is placed in one of four bands, so that every slip changes some outputs: below v_th;
+    between v_th and v_th + b·a·ρ (fires only without the adaptation); between v_th + b·a·ρ and v_th + b·a (fires
+    without the adaptation or with it already decayed); above v_th + b·a (fires, and the reset shows which threshold
+    it subtracts). Never within a tenth of a band of its edges: no ties, which only a strict comparison would change."""
     rng = np.random.default_rng(7)
     params = [
         ALIFParams(R=5.0, C=1.0, dt=1.0, b=0.1, tau_a=200.0),  # the row task's hidden neurons
-        ALIFParams(R=1.0, C=10.0, dt=0.5, b=0.5, tau_a=100.0),
+        ALIFParams(R=1.0, C=10.0, dt=1.0, b=0.5, tau_a=5.0),  # a fast adaptation: rho far from 1
         ALIFParams(R=2.0, C=4.0, dt=0.25, b=0.8, tau_a=30.0, v_reset=-0.2, v_th=1.2),
     ]
     cases = []
     for p, shape in zip(params, [(64,), (8, 16), (96,)], strict=True):
         v = rng.uniform(p.v_reset - 0.3, p.v_th, shape)
-        a = rng.uniform(0.0, 3.0 / max(p.b, 0.1) ** 0.5, shape) * (rng.random(shape) < 0.8)  # a = 0 for about 1 in 5
-        u = rng.uniform(p.v_th - 0.3, p.v_th + p.b * a.max() + 0.3, shape)
-        thresholds = [p.v_th, p.v_th + p.b * a, p.v_th + p.b * a * p.rho]
-        for theta in thresholds:  # move u away from every threshold a slip might compare it with
-            near = np.abs(u - theta) < 1e-3
-            u = np.where(near, theta + 2e-3, u)
-        current = (u - p.decay * v) / p.gain
-        cases.append((p, v, a, current))
+        band = rng.integers(0, 4, shape)
+        a = rng.uniform(0.2, 1.5, shape) / p.b  # b·a between 0.2 and 1.5
+        a = np.where((band % 3 == 0) & (rng.random(shape) < 0.4), 0.0, a)  # no adaptation yet for some
+        edges = [p.v_th - 0.3, p.v_th, p.v_th + p.b * a * p.rho, p.v_th + p.b * a, p.v_th + p.b * a + 0.3]
+        low = np.choose(band, edges[:4])
+        high = np.choose(band, edges[1:])
+        u = low + (high - low) * rng.uniform(0.1, 0.9, shape)
+        cases.append((p, v, a, (u - p.decay * v) / p.gain))
     return cases
 
 
@@ -485,8 +490,6 @@ def check_alif_step(fn: Callable[..., Any]) -> bool:
     """Exercise 07: ``fn(v, a, current, params) -> (spikes, v_new, a_new)``, one step of an ALIFParams neuron (reset
     "subtract", no refractoriness), compared with ``ALIFParams.step`` on random states. Names the slip it recognises
     (each slip's step is :func:`_alif_variant` with one option changed), never a value."""
-    from minisnn.neurons import ALIFState
-
     answers, references = [], []
     for p, v, a, current in _alif_cases():
         try:
@@ -531,8 +534,9 @@ def check_alif_step(fn: Callable[..., Any]) -> bool:
         if same(0, {"threshold": "decayed"}):
             return _report_alif("this step's threshold comes from the adaptation of the step before (the a you are "
                                 "given), not from a decayed or updated one")  # fmt: skip
-        return _report_alif("the spikes are not right yet: integrate first (u from V and the current), then compare "
-                            "u with the threshold in force, v_th plus b times the adaptation of the step before")  # fmt: skip
+        return _report_alif("the spikes are not right yet: integrate first (u from V and the current), then "
+                            "compare u with the threshold in force, v_th plus b times the adaptation of the step "
+                            "before")  # fmt: skip
     messages = []
     if not same(1):
         if same(1, {"reset": "v_th"}):
@@ -556,6 +560,6 @@ def check_alif_step(fn: Callable[..., Any]) -> bool:
     if messages:
         print("not yet: " + "\n         ".join(messages))
         return False
-    print("correct ✔  (spikes, V and a match ALIFParams.step for three neurons' parameters, with and without "
-          "adaptation, with and without spikes)")  # fmt: skip
+    print("correct ✔  (spikes, V and a match ALIFParams.step for three parameter sets, on states with and "
+          "without adaptation, with and without spikes)")  # fmt: skip
     return True

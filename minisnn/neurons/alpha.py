@@ -12,7 +12,8 @@ with the LIF threshold, reset and refractoriness (:func:`~minisnn.neurons.base.f
 
     I_s(t) = (q/tau_syn)(t/tau_syn) e^{-t/tau_syn} = q/(e tau_syn) · (t/tau_syn) e^{1 - t/tau_syn},
 
-the alpha function: zero slope at t = 0, peak q/(e tau_syn) at t = tau_syn, total charge q (:func:`psc_kernel`;
+the alpha function: no jump at t = 0 (it rises from zero with slope q/tau_syn²), peak q/(e tau_syn) at
+t = tau_syn, total charge q (:func:`psc_kernel`;
 the potential it causes: :func:`psp_kernel`). A constant current settles at I_s = h = I, V = R I: the same
 steady state, rheobase and settled f-I curve as the LIF's; the synapse shapes *when* a spike comes, not the mean.
 
@@ -181,7 +182,7 @@ def psp_kernel(t: ArrayLike, params: AlphaParams, charge: float = 1.0) -> np.nda
 
         V(t) = q/(C τ_s² k²) · (e^{-t/τ_m} - e^{-t/τ_s}(1 + k t)),   k = 1/τ_s - 1/τ_m
 
-    and its limit q t²/(2 C τ_s²) e^{-t/τ_m} as k -> 0 (τ_s = τ_m), used (as a series) where |k t| < 1e-3."""
+    and its limit q t²/(2 C τ_s²) e^{-t/τ_m} as k -> 0 (τ_s = τ_m), used (as a series) where ``|k t| < 1e-3``."""
     t = np.maximum(np.asarray(t, dtype=np.float64), 0.0)
     tau_s, tau_m = params.tau_syn, params.tau
     k = 1.0 / tau_s - 1.0 / tau_m

@@ -20,7 +20,9 @@ with learnable dynamics or recurrence, runs unrolled -- never silently wrong.
 
 **Learnable dynamics**: ``learn=("decay", "v_th")`` makes the model's decay per step and threshold Parameters,
 scalar or per neuron (``learn_shape``); the decay is kept in (0, 1) as sigmoid(``decay_logit``) (SpikingJelly's
-``ParametricLIFNode`` does the same; snnTorch's ``learn_beta`` clamps instead).
+``ParametricLIFNode`` does the same; snnTorch's ``learn_beta`` clamps instead). The threshold is not constrained:
+a learned threshold at or below v_reset breaks the neuron (the subtractive reset no longer lowers V; tutorial 07
+counts how many end there).
 
 **Recording** (:func:`minisnn.nn.record`): the layer reports what it computed to the recordings attached to it --
 spikes, rates (in the graph, for a regulariser), membrane traces, final states; nothing is kept otherwise.

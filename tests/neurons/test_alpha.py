@@ -34,7 +34,7 @@ def test_the_kernels_shape():
     psc = psc_kernel(t, p, charge=3.0)
     assert t[np.argmax(psc)] == pytest.approx(4.0, abs=1e-3) and psc.max() == pytest.approx(3.0 / (math.e * 4.0))
     assert np.trapezoid(psc, t) == pytest.approx(3.0, rel=1e-6)  # charge conserved
-    assert psc_kernel(-1.0, p) == 0 and psc_kernel(0.0, p) == 0  # no current before, zero slope at t = 0
+    assert psc_kernel(-1.0, p) == 0 and psc_kernel(0.0, p) == 0  # no current before, no jump at t = 0
     psp = psp_kernel(t, p)
     assert np.trapezoid(psp, t) == pytest.approx(p.R * 1.0, rel=1e-5)  # ∫V dt = R·q·... = q R (the LIF's area)
     # continuous in tau_syn across the removable singularity tau_syn = tau_m (= 10 ms)

@@ -4,11 +4,10 @@ Conventions: ``spikes`` is a 0/1 array ``(T, *neurons)``, time first, as a recor
 (:func:`minisnn.nn.record`; for an ``SNNConv2d`` (T, N, O, H', W')). A *neuron* is one position of the non-time
 axes. Per-layer statistics of a whole network: :meth:`minisnn.nn.Recording.statistics`.
 
-Energy: in a spiking network, a spike arriving at a synapse costs one accumulate (AC) instead of a
-multiply-accumulate (MAC). The synaptic operations are SynOps = Σ spikes × fan-out, where the fan-out is the
-number of synapses each spiking neuron drives in the next layer (for a stride-1 convolution:
-out_channels·kh·kw). A common estimate (Horowitz 2014, 45 nm CMOS, 32-bit float) is 0.9 pJ per AC and
-4.6 pJ per MAC; these are order-of-magnitude figures for comparison, not measurements of any hardware.
+Synaptic operations: a spike arriving at a synapse costs one accumulate instead of a multiply-accumulate;
+SynOps = Σ spikes × fan-out, the fan-out being the number of synapses each spiking neuron drives in the next layer
+(for a stride-1 convolution: out_channels·kh·kw). What they cost in energy, against an ANN: :mod:`minisnn.energy`
+(the one place its per-operation energies are defined).
 """
 
 from __future__ import annotations
@@ -16,9 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-ENERGY_PER_AC_PJ = 0.9
-ENERGY_PER_MAC_PJ = 4.6
 
 
 def _spikes(spikes: Any) -> np.ndarray:

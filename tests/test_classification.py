@@ -94,7 +94,10 @@ def test_evaluation_reports_confusion_spikes_and_energy():
     assert len(result["spikes_per_sample"]) == 2 and all(v >= 0 for v in result["spikes_per_sample"])
     energy = result["energy"]
     assert energy["ann_macs_per_sample"] == 64 * 16 + 16 * 10
-    assert energy["break_even_spikes_per_neuron_dense"] == pytest.approx(4.6 / 0.9)
+    # the hidden layer's 16 neurons update their state for T = 5 steps, paid for by the spikes they send on (fan-out
+    # 10): 5.11 - 6.11·5/10; the read-out layer's own updates (spikes, 10 neurons) come with the 16→10 layer too
+    assert energy["break_even_spikes_per_neuron_dense"] < 4.6 / 0.9
+    assert energy["ann_zeros_measured"]  # the twin ran: its zeros were counted
     c = result["snn_minus_twin"]
     assert c["low"] <= c["estimate"] <= c["high"]
     np.testing.assert_array_equal(confusion_matrix(np.array([0, 1, 1]), np.array([0, 1, 2]), 3),

@@ -20,6 +20,7 @@ from minisnn.classification.model import ClassifierConfig
 from minisnn.classification.train import predict_logits
 from minisnn.data import Digits
 from minisnn.energy import LayerCount, summarise
+from minisnn.neurons.base import state_variables
 from minisnn.tensor import Tensor, no_grad
 
 
@@ -46,13 +47,6 @@ def _layer_shapes(config: ClassifierConfig) -> list[dict[str, Any]]:
         {"macs": 8 * 8 * c2 * c1 * 9, "fan_out": c2 * 9, "neurons_in": c1 * 16 * 16, "fed_by": 0},  # through the pool
         {"macs": c2 * 16 * 10, "fan_out": 10, "neurons_in": c2 * 8 * 8, "fed_by": 1},  # through the second pool
     ]
-
-
-def state_variables(model: Any) -> int:
-    """How many state variables one neuron of ``model`` updates per step (its floating-point state fields: V for the
-    LIF, V and the adaptation for the ALIF)."""
-    state = model.initial_state((1,))
-    return sum(1 for value in state._asdict().values() if np.asarray(value).dtype.kind == "f")
 
 
 def ann_input_nonzero(model: nn.Module, config: ClassifierConfig, images: np.ndarray) -> list[float]:
@@ -132,7 +126,8 @@ def evaluate(
     spiking_layers = [m for m in model.modules() if isinstance(m, nn.Spiking) and m.output == "spikes"]
     drivers = [k for k, shape in enumerate(shapes) if not shape.get("recurrent")]
     for driver, m, layer in zip(drivers, neurons, spiking_layers, strict=False):
-        counts[driver].state_updates += m * config.num_steps * state_variables(layer.neuron)
+        counts[driver].state_updates += m * config.num_steps
+        counts[driver].state_variables = state_variables(layer.neuron)
     if config.readout in ("membrane", "final"):  # the non-spiking read-out integrates too
         counts[-1].state_updates += 10 * config.num_steps
     ann = None if ann_nonzero is None else {f"layer{k}": v for k, v in enumerate(ann_nonzero)}

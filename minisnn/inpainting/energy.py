@@ -15,6 +15,7 @@ import numpy as np
 
 from minisnn.energy import LayerCount, summarise
 from minisnn.inpainting.model import SCNN
+from minisnn.neurons.base import state_variables
 from minisnn.nn import Conv2d, SNNConv2d
 from minisnn.spikestats import conv_fan_out, conv_macs
 
@@ -71,6 +72,7 @@ def energy_estimate(
             count.input_nonzero = None
         if spiking and i == spiking[0]:
             count.state_updates = float(views * conv.out_channels * height * width * layer.num_steps)
+            count.state_variables = state_variables(layer.neuron)
         counts.append(count)
     report = summarise(counts, ann_input_nonzero).to_dict()
     report["image_size"] = [height, width]

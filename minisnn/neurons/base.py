@@ -272,6 +272,13 @@ def filled(shape: tuple[int, ...], value: Any, dtype: Any) -> np.ndarray:
     return np.array(np.broadcast_to(np.asarray(value, dtype), shape))
 
 
+def state_variables(model: Any) -> int:
+    """How many state variables one neuron of ``model`` updates per step: its floating-point state fields (V for the
+    LIF; V and I_s for the synaptic neuron; V and a for the adaptive LIF; h, I_s and V for the alpha synapse)."""
+    state = model.initial_state((1,))
+    return sum(1 for value in state._asdict().values() if np.asarray(value).dtype.kind == "f")
+
+
 def is_neuron_model(obj: Any) -> bool:
     """Whether ``obj`` follows the protocol: ``dt``, callable ``initial_state`` and ``step``."""
     return all(callable(getattr(obj, name, None)) for name in ("initial_state", "step")) and hasattr(obj, "dt")

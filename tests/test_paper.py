@@ -70,3 +70,56 @@ def test_an_scnn_with_the_table_1_layer_is_not_silent_and_learns():
     spikes = rec.spikes()
     assert spikes.mean() > 0.05 and (spikes.sum(axis=0) == 0).mean() < 0.5
     assert history.val["hole_psnr"][-1] > history.val["hole_psnr"][0]
+
+
+def test_the_two_noise_readings_and_what_they_change():
+    """The module docstring's numbers: our OU current moves V by about 0.022 θ and changes a few % of the 100-step
+    spike counts; the paper's placement (std 0.1 on the convolution's output, times the map's scale) most of them."""
+    from minisnn.neurons import simulate
+    from minisnn.noise import stationary_variance
+
+    ours, papers = table1(), table1(noise="paper")
+    assert ours.conv_noise_std == 0 and ours.noise.std == 0.1 and ours.noise.tau == 10.0
+    assert papers.noise is None and papers.conv_noise_std == 0.1 and papers.input_scale == ours.input_scale
+    assert np.sqrt(stationary_variance(ours.neuron, ours.noise)) == pytest.approx(0.0225, abs=0.001)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, 600)
+    drive = np.repeat((ours.input_offset + ours.input_scale * x)[:, None], ours.num_steps, axis=1)
+    clean = simulate(drive, ours.neuron).spikes.sum(axis=1)
+    noisy = simulate(drive, ours.neuron, noise=ours.noise, rng=1).spikes.sum(axis=1)
+    shifted = x + rng.normal(0, 0.1, x.shape)
+    moved = simulate(np.repeat((ours.input_offset + ours.input_scale * shifted)[:, None], ours.num_steps, axis=1),
+                     ours.neuron).spikes.sum(axis=1)  # fmt: skip
+    assert 0.01 < np.mean(noisy != clean) < 0.08
+    assert 0.5 < np.mean(moved != clean) < 0.7
+    with pytest.raises(ValueError, match="noise must be one of"):
+        table1(noise="white")
+
+
+def test_the_band_needs_these_currents_and_is_a_window_rate():
+    """20.7-50.1 for the synaptic layer over 100 ms from rest (the plain LIF's steady state: 9.9-21.0), and the same
+    currents fire at 198-380 Hz once the synapse has settled."""
+    from minisnn.synaptic import steady_state_firing_rate
+
+    t = table1()
+    low, high = t.input_offset, t.input_offset + t.input_scale
+    assert low == pytest.approx(20.75, abs=0.05) and high == pytest.approx(50.07, abs=0.05)
+    lif = t.neuron.membrane_neuron()
+    assert current_for_rate(100.0, lif) == pytest.approx(9.93, abs=0.01)
+    assert current_for_rate(200.0, lif) == pytest.approx(21.02, abs=0.01)
+    settled = steady_state_firing_rate(np.array([low, high]), t.neuron)
+    assert settled[0] == pytest.approx(198, abs=1) and settled[1] == pytest.approx(380, abs=1)
+
+
+def test_the_papers_noise_placement_in_an_snnconv2d():
+    silent = LIFParams(R=1.0, C=5.0, dt=1.0, v_th=1e9)  # never fires: V shows the current
+    layer = SNNConv2d(1, 1, 1, num_steps=4, noise_std=0.0, conv_noise_std=0.1, output="membrane", rng=0,
+                      dtype=np.float64, input_scale=10.0, neuron=silent)  # fmt: skip
+    layer.conv.weight.data[:] = 0
+    layer.conv.bias.data[:] = 0
+    x = Tensor(np.zeros((1, 1, 50, 50)))
+    v = layer(x).data  # (T, 1, 1, 50, 50): the same current at every step (one draw), std 0.1·10
+    current_first = v[0] / layer.neuron.input_gain
+    assert current_first.std() == pytest.approx(1.0, rel=0.1)
+    np.testing.assert_allclose(v[1], v[0] * (1 + layer.neuron.beta_euler), rtol=1e-10)  # held, not redrawn
+    assert np.all(layer.eval()(x).data == 0)  # training only

@@ -129,7 +129,9 @@ class SCNNConfig:
     one) is the SNNConv2d; ``dilations`` one per layer; ``spiking`` False swaps the SNNConv2d for Conv2d + ReLU
     (the CNN-only ablation); ``num_steps`` T; ``neuron`` the neuron model as a dict (``LIFParams.to_dict()``,
     a plain dict of LIFParams fields also works); ``noise_std`` the noise current's intensity in training,
-    ``noise_tau`` its correlation time (None: white noise); ``input_scale``, ``input_offset`` the spiking
+    ``noise_tau`` its correlation time (None: white noise); ``conv_noise_std`` noise added once to the spiking
+    layer's convolution output in training (the seed paper's placement, :mod:`minisnn.paper`); ``input_scale``,
+    ``input_offset`` the spiking
     layer's fixed current map (:class:`~minisnn.nn.SNNConv2d`); ``surrogate`` name and parameter; ``prefill``
     "zero" | "harmonic" | "pde" | "dual"; ``output_activation`` "none" | "relu" (the paper puts ReLU after every layer);
     ``residual_init`` "default" | "zero"; ``eval_views`` 1 | 8, the evaluation-mode self-ensemble (both: see the
@@ -148,6 +150,7 @@ class SCNNConfig:
     neuron: dict[str, Any] = field(default_factory=lambda: LIFParams.paper().to_dict())
     noise_std: float = 0.1
     noise_tau: float | None = None
+    conv_noise_std: float = 0.0
     input_scale: float = 1.0
     input_offset: float = 0.0
     surrogate: tuple[str, float] = ("fast_sigmoid", 25.0)
@@ -181,6 +184,9 @@ class SCNNConfig:
         ):
             kind = ValueError if _is_real(self.noise_tau) else TypeError
             raise _bad("noise_tau", "None (white noise) or a finite number > 0 [ms]", self.noise_tau, kind)
+        if not (_is_real(self.conv_noise_std) and math.isfinite(self.conv_noise_std) and self.conv_noise_std >= 0):
+            kind = ValueError if _is_real(self.conv_noise_std) else TypeError
+            raise _bad("conv_noise_std", "a finite number ≥ 0", self.conv_noise_std, kind)
         for name in ("input_scale", "input_offset"):
             value = getattr(self, name)
             if not (_is_real(value) and math.isfinite(value)):
@@ -255,7 +261,7 @@ class SCNN(Module):
                     channels[i], channels[i + 1], 3, padding=d, dilation=d, num_steps=c.num_steps,
                     neuron=model_from_dict(c.neuron), noise_std=c.noise_std, noise_tau=c.noise_tau,
                     surrogate=get_surrogate(*c.surrogate), input_scale=c.input_scale,
-                    input_offset=c.input_offset, rng=rng,
+                    input_offset=c.input_offset, conv_noise_std=c.conv_noise_std, rng=rng,
                 )  # fmt: skip
             else:
                 layer = Conv2d(channels[i], channels[i + 1], 3, padding=d, dilation=d, rng=rng)
@@ -280,16 +286,21 @@ class SCNN(Module):
         return cls(SCNNConfig(width=64, num_steps=8), rng=rng, **overrides)
 
     @classmethod
-    def table1(cls, rng: np.random.Generator | int | None = None, width: int = 16, **overrides: Any) -> SCNN:
-        """The paper's architecture with its spiking layer built from every row of Table 1
-        (:func:`minisnn.paper.table1`): a current-based synapse (τ_syn = 60 ms) on the τ_m = 40 ms, C = 80 neuron,
-        refractory 1 ms, OU noise (σ = 0.1, τ = 10 ms), T = 100 steps of 1 ms, and the input map that puts the layer
-        into its 100–200 Hz band. The width is not in the paper; 16 keeps a T = 100 layer affordable on a CPU
-        (64 is ``width=64``)."""
-        t1 = table1()
+    def table1(
+        cls, rng: np.random.Generator | int | None = None, width: int = 16, noise: str = "ou", **overrides: Any
+    ) -> SCNN:
+        """The paper's architecture with its spiking layer built from our reading of every row of Table 1
+        (:func:`minisnn.paper.table1`, where the paper's words and our reading stand side by side): a current-based
+        synapse (τ_syn = 60 ms) on the τ_m = 40 ms, C = 80 neuron, refractory 1 ms, T = 100 steps of 1 ms, the input
+        map that puts the layer into its 100–200 Hz band (over a 100 ms window from rest), and the noise: ``"ou"``
+        (our reading: an OU current σ = 0.1, τ = 10 ms) or ``"paper"`` (the paper's placement: σ = 0.1 added once to
+        the convolution's output, before the input map). The width is not in the paper; 16 keeps a T = 100 layer
+        affordable on a CPU (64 is ``width=64``)."""
+        t1 = table1(noise=noise)
         config = SCNNConfig(
-            width=width, num_steps=t1.num_steps, neuron=t1.neuron.to_dict(), noise_std=t1.noise.std,
-            noise_tau=t1.noise.tau, input_scale=t1.input_scale, input_offset=t1.input_offset,
+            width=width, num_steps=t1.num_steps, neuron=t1.neuron.to_dict(),
+            noise_std=0.0 if t1.noise is None else t1.noise.std, noise_tau=None if t1.noise is None else t1.noise.tau,
+            input_scale=t1.input_scale, input_offset=t1.input_offset, conv_noise_std=t1.conv_noise_std,
         )  # fmt: skip
         return cls(config, rng=rng, **overrides)
 

@@ -46,6 +46,10 @@ class SNNConv2d(Module):
             "spikes" → (T, N, O, H', W');  "membrane" → (T, N, O, H', W') V after each step.
         input_scale, input_offset: a fixed (not learned) affine map of the convolution's output to the
             neurons' current, to put the layer into a chosen operating range (default 1 and 0: I = conv).
+        conv_noise_std: Gaussian noise of this standard deviation added to the convolution's output in training
+            mode, once per forward (one draw held over the T steps of a constant input), *before* the input map --
+            where the seed paper puts its "std 0.1" noise (:mod:`minisnn.paper`); 0 (default) for none. Unlike
+            ``noise_std`` it does not respect dt: it is a perturbation of the input, not a noise current.
         detach_reset: no gradient through the reset.
         fused: allow the fused op where the model declares it (needs a :class:`~minisnn.surrogate.Surrogate`);
             False always runs the unrolled reference (any spike callable, e.g. ``surrogate.smooth``).
@@ -77,18 +81,23 @@ class SNNConv2d(Module):
         noise_tau: float | None = None,
         input_scale: float = 1.0,
         input_offset: float = 0.0,
+        conv_noise_std: float = 0.0,
     ):
         if output not in OUTPUT_MODES:
             raise ValueError(f"SNNConv2d: output must be one of {OUTPUT_MODES}, got {output!r}")
-        for name, value in (("input_scale", input_scale), ("input_offset", input_offset)):
+        for name, value in (("input_scale", input_scale), ("input_offset", input_offset),
+                            ("conv_noise_std", conv_noise_std)):  # fmt: skip
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
                 raise ValueError(f"SNNConv2d: {name} must be a finite number, got {name}={value!r}")
+        if conv_noise_std < 0:
+            raise ValueError(f"SNNConv2d: conv_noise_std must be >= 0, got conv_noise_std={conv_noise_std!r}")
         rng = np.random.default_rng(rng)
         self.conv = Conv2d(
             in_channels, out_channels, kernel_size, stride, padding, dilation, bias, rng=rng, dtype=dtype
         )
         self.neurons = Spiking(neuron, surrogate, output, num_steps, noise_std, noise_tau, detach_reset, fused, rng=rng)
         self.input_scale, self.input_offset = float(input_scale), float(input_offset)
+        self.conv_noise_std = float(conv_noise_std)
 
     @property
     def num_steps(self) -> int:
@@ -130,6 +139,9 @@ class SNNConv2d(Module):
                 f"SNNConv2d: expected input (N, {self.conv.in_channels}, H, W) or a spike train "
                 f"(T, N, {self.conv.in_channels}, H, W), got shape {x.shape}"
             )
+        if self.conv_noise_std > 0 and self.training:  # the paper's noise: on the convolution's output, once
+            draw = self.neurons.rng.standard_normal(current.shape).astype(current.dtype, copy=False)
+            current = current + draw * current.dtype.type(self.conv_noise_std)
         if self.input_scale != 1.0:
             current = current * self.input_scale
         if self.input_offset != 0.0:
@@ -141,4 +153,6 @@ class SNNConv2d(Module):
         parts = [self.conv.extra_repr(), self.neurons.extra_repr()]
         if self.input_scale != 1.0 or self.input_offset != 0.0:
             parts.append(f"current = {self.input_offset:g} + {self.input_scale:g}·conv")
+        if self.conv_noise_std:
+            parts.append(f"conv output noise std {self.conv_noise_std:g}")
         return ", ".join(parts)

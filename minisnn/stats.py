@@ -7,11 +7,15 @@ statistic, and read the 2.5th and 97.5th percentiles of its distribution (Efron 
 interval). A difference whose 95 % interval contains 0 is not shown by these data.
 
 * :func:`paired_difference` -- the mean of per-example differences a - b (e.g. per-crop PSNR, per-sample
-  correctness, per-seed accuracy);
+  correctness): an interval **within one trained model**, over the examples it is tested on -- it says nothing
+  about another training run of the same recipe;
 * :func:`pooled_psnr_difference` -- PSNR_a - PSNR_b where each PSNR comes from the error pooled over all
   examples, 10·log10(Σ squared errors_b / Σ squared errors_a): the number a few near-perfect crops cannot
   dominate;
-* :func:`bootstrap` -- any statistic of the resampled example indices.
+* :func:`bootstrap` -- any statistic of the resampled example indices;
+* :func:`t_interval` -- the mean over a few independent runs (training seeds) with a Student-t interval. Use it, not
+  the bootstrap, over seeds: a percentile bootstrap of three numbers covers the true mean only about three times in
+  four (its interval is at most their range), not the nominal 95 % (tests/test_stats.py measures both).
 
 Every random choice takes a seed or Generator: the same seed gives the same interval.
 """

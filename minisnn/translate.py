@@ -75,7 +75,8 @@ def translate_lif(params: LIFParams) -> dict[str, dict[str, Any]]:
     """The same LIF neuron in other libraries' terms (sub-threshold update, threshold and same-step reset).
 
     We map onto each library's membrane ``U = V - v_reset`` (``"membrane_offset"``), so that its threshold is
-    v_th - v_reset and its reset value is 0; this makes "subtract" match too. With v_reset = 0 (the default
+    v_th - v_reset and its reset value is 0; this makes "subtract" match too. The library's initial membrane is then
+    U0 = V0 - v_reset (a neuron at rest at V0 = 0 starts at U0 = -v_reset, not at 0). With v_reset = 0 (the default
     and the paper) all offsets vanish. Each entry gives constructor arguments plus ``input_scale`` and
     ``input_offset``: feed the library ``x = input_scale * I + input_offset``.
     Ours: V[n+1] = beta V[n] + (dt/C) I[n], beta = 1 - dt/tau.

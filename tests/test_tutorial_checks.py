@@ -113,6 +113,25 @@ def test_shapes_check_rejects_wrong_answers(predicted, capsys):
 def test_shapes_check_accepts_the_solution(capsys):
     assert checks.check_shapes(solution("02_output_shapes").predicted_shapes)
     assert "correct ✔" in capsys.readouterr().out
+    as_floats = [(float(h), float(w)) for h, w in solution("02_output_shapes").predicted_shapes]
+    assert checks.check_shapes(as_floats)  # 32.0 is 32
+
+
+@pytest.mark.parametrize(
+    "rule, concept",
+    [
+        (lambda h, k, s, p, d: (h + 2 * p - k) // s + 1, "dilated kernel spans"),
+        (lambda h, k, s, p, d: (h + p - d * (k - 1) - 1) // s + 1, "padding is added on both sides"),
+        (lambda h, k, s, p, d: -(-(h + 2 * p - d * (k - 1) - 1) // s) + 1, "floored"),
+        (lambda h, k, s, p, d: (h + 2 * p - d * (k - 1) - 1) / s + 1, "floored"),  # no floor at all: 32.5
+        (lambda h, k, s, p, d: (h + 2 * p - d * (k - 1) - 1) // s, "first position"),
+    ],
+    ids=["no dilation", "one-sided padding", "ceil", "no floor (32.5)", "no +1"],
+)
+def test_shapes_check_names_each_slips_concept(rule, concept, capsys):
+    """Each slip's message names its concept; the fraction a missing floor gives is not truncated into a pass."""
+    out = assert_rejected(checks.check_shapes(shapes_by(rule)), capsys)
+    assert concept in out, out
 
 
 def im2col_1d_tap_major(x_padded, k, stride, dilation):  # rows (p, c) instead of (c, p)
@@ -182,6 +201,14 @@ def test_rc_check_rejects_wrong_answers_without_leaking(capsys):
     assert_rejected(checks.check_rc(-1.0, 2.0), capsys)
 
 
+@pytest.mark.parametrize("slip", ["C = tau (forgot to divide by R)", "C = tau*R"])
+def test_rc_check_blames_the_algebra_not_the_fit_when_only_c_is_off(slip, capsys):
+    R, C, tau = fitted_rc()
+    c = tau if slip.startswith("C = tau (") else tau * R
+    out = assert_rejected(checks.check_rc(R, c), capsys)
+    assert "C follows from tau and R" in out and "straight line" not in out, out
+
+
 def test_rc_check_accepts_the_solution(capsys):
     R, C, _ = fitted_rc()
     assert checks.check_rc(R, C)
@@ -245,7 +272,13 @@ def test_gaussian_check_accepts_the_solution(capsys):
 )
 def test_rate_check_rejects_wrong_answers(answer, capsys):
     out = assert_rejected(checks.check_rate_exercise(*answer), capsys)
-    assert "increase" not in out and "decrease" not in out  # no direction
+    assert "increase" not in out and "decrease" not in out and "no spikes" not in out  # no direction
+    try:
+        hz = checks.exercise_rate_hz(float(answer[0]), float(answer[1]))
+    except (TypeError, ValueError):
+        return
+    body = out.replace(f"{checks.RATE_EXERCISE['target_hz']:g} Hz ± 10 %", "")  # the target is given, not measured
+    assert "Hz" not in body and f"{hz:.1f}" not in body, out  # no measured rate to bisect on
 
 
 def test_rate_check_accepts_the_solution(capsys):
@@ -280,6 +313,17 @@ def test_first_spike_check_rejects_wrong_answers(wrong, capsys):
     assert "correct" not in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [(count_argmax, "WHEN a neuron first fires"), (first_index_ignoring_silence, "never fires must not count"),
+     (first_spike_without_tie_break, "more spikes wins")],
+    ids=["count argmax", "silent neurons first", "no tie break"],
+)  # fmt: skip
+def test_first_spike_check_shows_the_hint_written_for_each_usual_slip(wrong, hint, capsys):
+    assert not checks.check_first_spike(wrong)
+    assert hint in capsys.readouterr().out
+
+
 def test_first_spike_check_accepts_the_solution(capsys):
     assert checks.check_first_spike(solution("06_first_spike").first_spike_class)
     assert "correct ✔" in capsys.readouterr().out
@@ -305,10 +349,28 @@ def per_image_mean(pred, images, masks):  # every image weighs the same, whateve
     return sum(per[1:], per[0]) / len(per)
 
 
-@pytest.mark.parametrize("wrong", [full_image_mse, divided_by_mask_mean, a_number_without_graph, per_image_mean])
-def test_hole_loss_check_rejects_wrong_answers(wrong, capsys):
+def masked_sum_over_all_pixels(pred, images, masks):  # weighted, but normalised by every pixel
+    return F.mse_loss(pred, images, weight=np.broadcast_to(masks, pred.shape))
+
+
+def masked_sum_over_mask_pixels(pred, images, masks):  # forgot the three channels in the normaliser
+    m = np.broadcast_to(masks, pred.shape)
+    return (((pred - images) ** 2) * m).sum() / float(masks.sum())
+
+
+@pytest.mark.parametrize(
+    "wrong, concept",
+    [(full_image_mse, "known pixels still count"), (divided_by_mask_mean, "not composited"),
+     (a_number_without_graph, "no graph"), (per_image_mean, "every image weighs the same"),
+     (masked_sum_over_all_pixels, "divides by their number"), (masked_sum_over_mask_pixels, "three channels")],
+    ids=["placeholder", "mse / mask mean", "no graph", "per-image mean", "normalised by all pixels",
+         "channels not counted"],
+)  # fmt: skip
+def test_hole_loss_check_names_each_slip(wrong, concept, capsys):
     assert not checks.check_hole_loss(wrong)
-    assert "correct" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "correct" not in out and concept in out, out
+    assert "normalise by the batch's mask mean" not in out  # the recipe is never printed
 
 
 def test_hole_loss_check_accepts_the_solution(capsys):
@@ -337,6 +399,24 @@ def test_psnr_check_rejects_wrong_answers_and_accepts_the_solution(capsys):
     assert "correct" not in capsys.readouterr().out
     mine = solution("09_psnr_by_hand").hole_psnr(filled, truth, mask)
     assert checks.check_psnr_by_hand(mine, filled, truth, mask)
+    assert checks.check_psnr_by_hand(round(mine, 2), filled, truth, mask)  # computed by hand, to two decimals
+    assert checks.check_psnr_by_hand(float(f"{mine:.2f}"), filled, truth, mask)
+
+
+def test_psnr_check_names_each_slip(capsys):
+    filled, truth, mask = psnr_case()
+    hole = np.broadcast_to(mask > 0, truth.shape)
+    mse = np.mean((filled - truth)[hole] ** 2)
+    slips = {
+        "power ratio is 10·log10": 20 * np.log10(1 / mse),
+        "base-10 logarithm": 10 * np.log(1 / mse),
+        "missing pixels only": 10 * np.log10(1 / np.mean((filled - truth) ** 2)),
+        "three channels": 10 * np.log10(1 / (np.sum((filled - truth)[hole] ** 2) / mask.sum())),
+    }
+    for concept, value in slips.items():
+        assert not checks.check_psnr_by_hand(round(float(value), 2), filled, truth, mask)
+        out = capsys.readouterr().out
+        assert concept in out and f"{10 * np.log10(1 / mse):.2f}" not in out, (concept, out)
 
 
 # ------------------------------------------------------------------------------------------ tutorial 07

@@ -1,8 +1,18 @@
 """Self-checks for the tutorials' exercises (imported by the notebooks; tested in tests/test_tutorial_checks.py
 against the placeholders, plausible wrong answers and the solutions in solutions/).
 
-Every check prints "correct ✔" or says what is wrong, and returns True or False. A check never prints the answer
-(nor how far off, nor in which direction a number is off): it names what is wrong and points at the method.
+Every check prints "correct ✔" or says what is wrong, and returns True or False. **The contract every check follows:**
+
+1. The placeholder -- the cell as the notebook ships it -- is rejected, saying what to fill in.
+2. Each plausible slip we know of gets its own message, which names the concept that slipped ("padding is added on
+   both sides", "decibels use the base-10 logarithm") -- never the answer, never the direction or the size of an error
+   ("too high", "off by 3 %"), and never a number the learner could bisect on (a measured rate, a value).
+3. A correct answer computed by hand at the precision the exercise asks for is accepted (a PSNR to two decimals, a
+   shape as 32.0).
+4. An answer wrong in a way not foreseen gets a message that names the method to revisit, not the steps of the
+   solution.
+5. tests/test_tutorial_checks.py holds, for every check, the placeholder, each slip with its concept's message, the
+   solution, and the correct rounded answers.
 """
 
 from __future__ import annotations
@@ -68,8 +78,24 @@ SHAPE_LAYERS = [
 ]
 
 
+def _output_size(h: int, k: int, s: int, p: int, d: int) -> int:
+    return (h + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+#: Slips in the output-size formula, per axis, and the concept each one misses.
+_SHAPE_SLIPS: list[tuple[Callable[[int, int, int, int, int], float], str]] = [
+    (lambda h, k, s, p, d: (h + 2 * p - k) // s + 1, "a dilated kernel spans d·(k − 1) + 1 input pixels"),
+    (lambda h, k, s, p, d: (h + p - d * (k - 1) - 1) // s + 1, "padding is added on both sides"),
+    (lambda h, k, s, p, d: -(-(h + 2 * p - d * (k - 1) - 1) // s) + 1, "the division by the stride is floored"),
+    (lambda h, k, s, p, d: (h + 2 * p - d * (k - 1) - 1) / s + 1, "the division by the stride is floored"),
+    (lambda h, k, s, p, d: (h + 2 * p - d * (k - 1) - 1) // s, "count the kernel's first position too"),
+    (lambda h, k, s, p, d: (h + 2 * p - d * (k - 1)) // s + 1, "the kernel's span covers its first pixel too"),
+]
+
+
 def check_shapes(predicted: Any) -> bool:
-    """Exercise 02 A: one (H', W') pair per layer of :data:`SHAPE_LAYERS`; says which layers are off, not how."""
+    """Exercise 02 A: one (H', W') pair per layer of :data:`SHAPE_LAYERS`; says which layers are off and the concept
+    each slip misses (dilation, padding on both sides, the floor, the first position), never a size."""
     try:
         predicted = list(predicted)
         if len(predicted) != len(SHAPE_LAYERS):
@@ -87,16 +113,37 @@ def check_shapes(predicted: Any) -> bool:
             if guess is None:
                 wrong += 1
                 print(f"{layer}: no prediction yet")
-            elif len(tuple(guess)) != 2:
+                continue
+            guess = tuple(guess)
+            if len(guess) != 2 or not all(isinstance(g, (int, float, np.integer, np.floating)) for g in guess):
                 wrong += 1
-                print(f"{layer}: give a pair (H', W'), got {guess!r}")
-            elif tuple(int(g) for g in guess) != true:
-                wrong += 1
-                off = [name for name, g, t in zip(("H'", "W'"), guess, true, strict=True) if g != t]
-                print(
-                    f"{layer}: {' and '.join(off)} not right yet (work through the formula of section 4 per axis: "
-                    "padding on both sides, the dilated kernel's span, then the floor of the division by the stride)"
+                print(f"{layer}: give a pair of numbers (H', W'), got {guess!r}")
+                continue
+            if tuple(float(g) for g in guess) == tuple(float(t) for t in true):
+                continue
+            wrong += 1
+            concepts = []
+            for axis in (0, 1):
+                if float(guess[axis]) == float(true[axis]):
+                    continue
+                args = (64, k[axis], s[axis], p[axis], d[axis])
+                for rule, concept in _SHAPE_SLIPS:
+                    if float(rule(*args)) == float(guess[axis]) and concept not in concepts:
+                        concepts.append(concept)
+                        break
+                else:
+                    if not float(guess[axis]).is_integer() and "the division by the stride is floored" not in concepts:
+                        concepts.append("the division by the stride is floored")
+            off = [name for name, g, t in zip(("H'", "W'"), guess, true, strict=True) if float(g) != float(t)]
+            why = (
+                "; ".join(concepts)
+                if concepts
+                else (
+                    "work through the formula of section 4 for this axis: the padded size, the dilated kernel's span, "
+                    "the floor of the division by the stride"
                 )
+            )
+            print(f"{layer}: {' and '.join(off)} not right yet ({why})")
         if wrong:
             return False
     except Exception as error:  # noqa: BLE001
@@ -193,6 +240,12 @@ def check_rc(R_est: Any, C_est: Any, tolerance: float = 0.05) -> bool:
     if r_ok and c_ok:
         print(f"correct ✔  (R and C both within {100 * tolerance:g} % of the hidden neuron's)")
         return True
+    # C computed from a right tau with a slip in the algebra: C = tau, or C = tau·R (tau = R·C solved wrongly)
+    c_from_tau = any(abs(C_est / c - 1) <= tolerance for c in (hidden.tau, hidden.tau * R_est))
+    if r_ok and not c_ok and c_from_tau:
+        print(f"not yet: R is within {100 * tolerance:g} %, C is not. Your tau looks right: C follows from tau and R "
+              "(solve tau = R*C for C).")  # fmt: skip
+        return False
     print(f"not yet: R is {'within' if r_ok else 'NOT within'} {100 * tolerance:g} %, tau = R*C is "
           f"{'within' if tau_ok else 'NOT within'} {100 * tolerance:g} %.")  # fmt: skip
     if not r_ok:
@@ -265,25 +318,22 @@ def exercise_rate_hz(w: float, R: float) -> float:
 
 
 def check_rate_exercise(w: Any, R: Any) -> bool:
-    """Exercise 05: the neurons fire at the target rate within 10 %. Prints the rate the layer fires at (what the
-    learner would measure by running it), not the current or the weight that would be right."""
+    """Exercise 05: the neurons fire at the target rate within 10 %. Says neither the rate the layer fires at nor in
+    which direction it misses (with either, a few guesses of w bisect onto the answer without the method)."""
     target = RATE_EXERCISE["target_hz"]
     try:
         hz = exercise_rate_hz(float(w), float(R))
     except Exception as error:  # noqa: BLE001 - e.g. w = None or R <= 0
         print(f"could not simulate with w = {w!r}, R = {R!r}: {error}")
         return False
-    print(f"your layer fires at {hz:.1f} Hz (target {target:g} Hz ± 10 %)")
     if abs(hz - target) <= 0.1 * target:
-        print("correct ✔")
+        print(f"correct ✔  (the layer fires at {hz:.1f} Hz, target {target:g} Hz ± 10 %)")
         return True
-    if hz == 0:
-        print("no spikes at all: R·I must exceed v_th (the rheobase) by enough to reach the threshold within T steps")
-    else:
-        print(
-            "not yet: work out how many steps one spike may take at the target rate, then the R·I that needs "
-            "exactly that many steps (section 3's geometric series)"
-        )
+    print(
+        f"not yet: the layer does not fire at {target:g} Hz ± 10 %. Work it out rather than trying values: how many "
+        "steps may one spike take at the target rate (with dt), then which R·I reaches the threshold in exactly that "
+        "many steps from the reset (section 3's geometric series, or current_for_rate)"
+    )
     return False
 
 
@@ -300,12 +350,11 @@ def first_spike_reference(spikes: np.ndarray) -> np.ndarray:
 
 def _first_spike_cases() -> list[tuple[str, np.ndarray]]:
     rng = np.random.default_rng(6)
-    cases = []
-    random = (rng.random((12, 40, 10)) < 0.08).astype(np.float32)
-    cases.append(("random spike trains", random))
+    cases = []  # the cases a usual slip fails first, each with its hint; random trains last
     late_burst = np.zeros((10, 1, 3), np.float32)
     late_burst[2, 0, 1] = 1  # class 1 fires first, once
     late_burst[4:, 0, 2] = 1  # class 2 fires later, six times
+    late_burst[7, 0, 0] = 1  # class 0 fires last (every neuron fires: a silent one is the next case)
     cases.append(("an early single spike against a late burst", late_burst))
     silent_neurons = np.zeros((6, 1, 4), np.float32)
     silent_neurons[3, 0, 2] = 1  # only class 2 ever fires; the others never do
@@ -315,6 +364,7 @@ def _first_spike_cases() -> list[tuple[str, np.ndarray]]:
     tie[5, 0, 2] = 1  # ...but class 2 fires once more
     cases.append(("a tie in time broken by the spike count", tie))
     cases.append(("no output spike at all", np.zeros((5, 2, 4), np.float32)))
+    cases.append(("random spike trains", (rng.random((12, 40, 10)) < 0.08).astype(np.float32)))
     return cases
 
 
@@ -345,10 +395,9 @@ def check_first_spike(decode: Callable[[np.ndarray], np.ndarray]) -> bool:
                 "more spikes wins",
                 "no output spike at all": "with no spike at all, fall back to class 0",
             }
-            print(f"wrong on {name}: sample {wrong} should be class {expected[wrong]}, you said {got[wrong]}. "
-                  + hints.get(name, "compare with the rule above"))  # fmt: skip
+            print(f"wrong on {name} (sample {wrong}): " + hints.get(name, "compare with the rule above"))
             return False
-    print("correct ✔  (random trains, an early spike against a late burst, silent neurons, ties, no spikes)")
+    print("correct ✔  (an early spike against a late burst, silent neurons, ties, no spikes, random trains)")
     return True
 
 
@@ -367,8 +416,34 @@ def _hole_loss_case(seed: int = 0) -> tuple[Any, np.ndarray, np.ndarray]:
     return pred, images, masks
 
 
+def _hole_loss_slips(pred: np.ndarray, images: np.ndarray, masks: np.ndarray) -> list[tuple[float, str]]:
+    """The values of the usual slips on the check's case, each with the concept it misses."""
+    m = np.broadcast_to(masks, pred.shape)
+    e = (pred - images) ** 2
+    n = len(pred)
+    per_image = [float(np.sum(m[k] * e[k]) / np.sum(m[k])) for k in range(n)]
+    return [
+        (float(e.mean()), "the known pixels still count: the loss must give them weight 0"),
+        (
+            float(e.mean() / masks.mean()),
+            "the known pixels still count (this prediction is not composited): weight each squared error by the mask",
+        ),
+        (
+            float(np.sum(m * e) / e.size),
+            "the normaliser: the mean over the hole pixels divides by their number, not by every pixel's",
+        ),
+        (float(np.sum(m * e) / masks.sum()), "the normaliser: each hole pixel has three channels, and each counts"),
+        (
+            float(np.mean(per_image)),
+            "every image weighs the same here: pool the squared errors of all the batch's "
+            "hole pixels, so that a large hole counts in proportion to its size",
+        ),
+    ]
+
+
 def check_hole_loss(hole_loss: Callable[..., Any]) -> bool:
-    """Exercise 07: ``hole_loss(pred, images, masks)`` = Σ m (pred − y)² / (3 Σ m), a Tensor with a graph."""
+    """Exercise 08: ``hole_loss(pred, images, masks)`` = Σ m (pred − y)² / (3 Σ m), a Tensor with a graph. Names the
+    slip it recognises (the known pixels counted, the normaliser, every image weighing the same), never a value."""
     from minisnn import Tensor
 
     pred, images, masks = _hole_loss_case()
@@ -388,11 +463,12 @@ def check_hole_loss(hole_loss: Callable[..., Any]) -> bool:
     m = np.broadcast_to(masks, pred.shape)
     reference = float(np.sum(m * (pred.data - images) ** 2) / m.sum())
     if not np.isclose(loss.item(), reference, rtol=1e-9):
-        print(
-            "not yet: the value is not the mean squared error over the hole pixels. This check uses a prediction "
-            "that is NOT composited, so errors outside the hole must get weight 0, and images with big holes must "
-            "count in proportion to their hole (weight the error by the mask, normalise by the batch's mask mean)"
-        )
+        for value, concept in _hole_loss_slips(pred.data, images, masks):
+            if np.isclose(loss.item(), value, rtol=1e-9):
+                print(f"not yet: {concept}")
+                return False
+        print("not yet: the value is not the mean squared error over the hole pixels (this check's prediction is not "
+              "composited, and its holes have three sizes)")  # fmt: skip
         return False
     pred.grad = None
     loss.backward()
@@ -406,7 +482,8 @@ def check_hole_loss(hole_loss: Callable[..., Any]) -> bool:
 
 # ------------------------------------------------------------------------------------------ tutorial 09
 def check_psnr_by_hand(my_psnr: Any, filled: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> bool:
-    """Exercise 08: the hole PSNR of one crop, 10·log10(1/MSE) with the MSE over hole pixels and channels."""
+    """Exercise 09: the hole PSNR of one crop, 10·log10(1/MSE) with the MSE over hole pixels and channels, accepted to
+    two decimals (what one reads off by hand). Names the slip it recognises, never the value."""
     if my_psnr is None:
         print("not yet: set my_psnr (the hole MSE first, over hole pixels AND channels, then 10·log10(1/MSE))")
         return False
@@ -415,14 +492,31 @@ def check_psnr_by_hand(my_psnr: Any, filled: np.ndarray, truth: np.ndarray, mask
     except (TypeError, ValueError):
         print(f"my_psnr must be a number, got {my_psnr!r}")
         return False
-    m = np.broadcast_to(np.asarray(mask) > 0, np.shape(filled))
-    mse = float(np.mean((np.asarray(filled, np.float64) - truth)[m] ** 2))
+    filled, truth = np.asarray(filled, np.float64), np.asarray(truth, np.float64)
+    hole = np.broadcast_to(np.asarray(mask) > 0, filled.shape)
+    squared = (filled - truth) ** 2
+    mse = float(np.mean(squared[hole]))
     expected = 10 * np.log10(1.0 / mse)
-    if abs(value - expected) <= 1e-6 * abs(expected):
+    if abs(value - expected) <= 0.005 + 1e-9:  # right to two decimals
         print("correct ✔")
         return True
-    print("not yet: that is not the PSNR of the hole's mean squared error. Average the squared error over the "
-          "missing pixels and all three channels only (not the whole image), then take 10·log10(1/MSE).")  # fmt: skip
+    slips = [
+        (20 * np.log10(1.0 / mse), "the decibel of a power ratio is 10·log10; the MSE is already a power (squared)"),
+        (10 * np.log(1.0 / mse), "decibels use the base-10 logarithm"),
+        (10 * np.log10(1.0 / float(np.mean(squared))), "the MSE is over the missing pixels only, not the whole image"),
+        (
+            10 * np.log10(1.0 / (float(np.sum(squared[hole])) / float(np.sum(np.asarray(mask) > 0)))),
+            "average over the three channels too: a hole pixel has three squared errors",
+        ),
+        (mse, "that is the MSE: the PSNR is 10·log10(1/MSE)"),
+        (10 * np.log10(mse), "the PSNR is 10·log10 of 1/MSE (the peak 1 over the error), not of the MSE"),
+    ]
+    for wrong, concept in slips:
+        if abs(value - wrong) <= 0.005 + 1e-9:
+            print(f"not yet: {concept}")
+            return False
+    print("not yet: that is not the PSNR of the hole's mean squared error (the squared error averaged over the missing "
+          "pixels and all three channels, then 10·log10(1/MSE))")  # fmt: skip
     return False
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import errno
 import json
 import math
+import os
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -50,6 +52,11 @@ class Limits:
     json_depth: int
     array_elements: int
     total_bytes: int
+
+    @property
+    def file_bytes(self) -> int:
+        """The largest file worth opening: every array and the header at their limits, and 64 MiB of zip framing."""
+        return self.total_bytes + self.header_bytes + 64 * 2**20
 
 
 def error(path: Path, message: str) -> CheckpointError:
@@ -185,6 +192,8 @@ class Archive:
             if isinstance(err, CheckpointError):
                 raise
             raise error(path, f"member {name!r} is damaged (truncated or corrupted file?): {err}") from err
+        except (RuntimeError, NotImplementedError) as err:  # an encrypted member, an unknown compression method
+            raise error(path, f"member {name!r} cannot be read: {err} (minisnn writes plain deflated .npz)") from err
         return array
 
     def _read_into(self, f: IO[bytes], raw: np.ndarray, name: str) -> None:
@@ -211,12 +220,34 @@ class Archive:
         return tuple(shape), dtype, bool(fortran)
 
 
-def open_archive(path: Path) -> zipfile.ZipFile:
-    """The checkpoint file as a zip archive; clear errors for anything else."""
-    if not path.exists():
-        raise FileNotFoundError(f"load: no checkpoint at {path}")
-    if path.is_dir():
+def open_archive(path: Path, limits: Limits | None = None) -> zipfile.ZipFile:
+    """The checkpoint file as a zip archive; clear errors for anything else. Only a regular file is opened (a
+    device such as /dev/zero, a FIFO, a socket are refused before they are read: one never ends, one blocks), and
+    only one no larger than ``limits.file_bytes`` (before the zip directory is parsed)."""
+    try:
+        info = os.stat(path)  # follows a symbolic link: what would be read
+    except FileNotFoundError:
+        raise FileNotFoundError(f"load: no checkpoint at {path}") from None
+    if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, "load: expected a checkpoint file, got a folder", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        mode = info.st_mode
+        device = stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if device
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else ("not a regular file")
+        )
+        raise CheckpointError(f"load: {path} is {kind}, not a checkpoint file: refusing to read it")
+    if limits is not None and info.st_size > limits.file_bytes:
+        raise CheckpointError(
+            f"load: {path} is {info.st_size} bytes, more than any checkpoint within MAX_TOTAL_BYTES = "
+            f"{limits.total_bytes} can be (minisnn.io): refusing to read it"
+        )
     with open(path, "rb") as f:  # an unreadable file raises PermissionError naming it
         magic = f.read(6)
     if magic == b"\x93NUMPY":
@@ -226,7 +257,8 @@ def open_archive(path: Path) -> zipfile.ZipFile:
         )
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as err:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, RuntimeError,
+            NotImplementedError) as err:  # fmt: skip
         raise CheckpointError(
             f"load: {path} is not a readable minisnn checkpoint (truncated or foreign file?): {err}"
         ) from err

@@ -277,8 +277,13 @@ def _join_arrays(value: Any, where: str, resolve: Callable[[str, str], np.ndarra
     return value
 
 
-def load(path: str | os.PathLike) -> Checkpoint:
+def load(path: str | os.PathLike, extra_arrays: bool = True) -> Checkpoint:
     """Read a checkpoint written by :func:`save`: the header is validated first (see the module docstring).
+
+    Only a regular file no larger than the limits allow is opened; every parameter must be finite. Each archive
+    member is read once, however often the metadata refers to it (the references then share one array). With
+    ``extra_arrays=False`` the arrays inside the metadata (an optimiser's moments, a sampler's state) are not read
+    at all -- each reference comes back as None: what evaluation needs, the weights and the configuration.
 
     Raises:
         FileNotFoundError: no file at ``path``; IsADirectoryError / PermissionError: it cannot be read.
@@ -286,19 +291,27 @@ def load(path: str | os.PathLike) -> Checkpoint:
     """
     path = Path(path)
     limits = Limits(MAX_HEADER_BYTES, MAX_JSON_DEPTH, MAX_ARRAY_ELEMENTS, MAX_TOTAL_BYTES)
-    with open_archive(path) as zf:
+    with open_archive(path, limits) as zf:
         archive = Archive(path, zf, limits)
         header = read_header(archive)
         members = check_header(path, header, limits)
         version = header["version"]
         state = {name: archive.read(f"param/{name}", members[f"param/{name}"]) for name in header["parameters"]}
+        for name, array in state.items():
+            if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+                raise error(path, f"parameter {name!r} holds NaN or inf: these weights are broken (a diverged run?)")
+        read: dict[str, np.ndarray] = {}
 
-        def resolve(reference: dict[str, Any], where: str) -> np.ndarray:
+        def resolve(reference: dict[str, Any], where: str) -> np.ndarray | None:
             key = reference.get(_ARRAY)
             declared = key in members if version >= 2 else isinstance(key, str) and key.startswith("extra/")
             if set(reference) != {_ARRAY} or not declared:
                 raise error(path, f"header field {where!r} is not a valid array reference: {describe(reference)}")
-            return archive.read(key, members.get(key), MAX_ARRAY_ELEMENTS * 8)
+            if not extra_arrays:
+                return None
+            if key not in read:  # each member counted (and inflated) once
+                read[key] = archive.read(key, members.get(key), MAX_ARRAY_ELEMENTS * 8)
+            return read[key]
 
         extra = _join_arrays(header.get("extra", {}), "extra", resolve, version)
     return Checkpoint(state_dict=state, extra=extra, module=header.get("module", ""), version=version)

@@ -1,5 +1,7 @@
 """Checkpoints: round trip, atomic writes, no pickle, clear errors for foreign or truncated files."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -224,3 +226,109 @@ def test_loaded_arrays_are_writable_and_equal(tmp_path):
         np.testing.assert_array_equal(checkpoint.state_dict[name], value)
         assert checkpoint.state_dict[name].flags.writeable and checkpoint.state_dict[name].dtype == value.dtype
     assert checkpoint.extra["moments"][0].dtype == np.float64 and checkpoint.extra["moments"][0].flags.writeable
+
+
+# ---- opening defensively (issue 21, rows 2, 3, 8, 9, 19) -------------------------------------------------------
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_devices_fifos_and_links_to_them_are_refused_before_reading(tmp_path):
+    with pytest.raises(io.CheckpointError, match="/dev/zero is a device, not a checkpoint file"):
+        io.load("/dev/zero")
+    link = tmp_path / "model.npz"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(io.CheckpointError, match="is a device"):
+        io.load(link)
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(io.CheckpointError, match="is a FIFO"):  # opening it would block forever
+        io.load(fifo)
+
+
+def test_a_file_larger_than_any_checkpoint_is_refused_before_zip_parsing(tmp_path, monkeypatch):
+    monkeypatch.setattr(io, "MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setattr(io, "MAX_HEADER_BYTES", 1000)
+    big = tmp_path / "big.npz"
+    with open(big, "wb") as f:
+        f.truncate(70 * 2**20)  # sparse: no disk used
+    with pytest.raises(io.CheckpointError, match=r"more than any checkpoint within MAX_TOTAL_BYTES"):
+        io.load(big)
+
+
+def _rewrite_member(path, name, flag_bits=0, method=None):
+    """Copy an archive with one member's general-purpose flags or compression method changed (as a hostile file
+    might)."""
+    import zipfile
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    # patch the local header and the central directory entry of that member
+    local = info.header_offset
+    central = data.find(name.encode(), data.find(b"PK\x01\x02")) - 46
+    for start, flag_at, method_at in ((local, 6, 8), (central, 8, 10)):
+        if flag_bits:
+            flags = int.from_bytes(data[start + flag_at : start + flag_at + 2], "little") | flag_bits
+            data[start + flag_at : start + flag_at + 2] = flags.to_bytes(2, "little")
+        if method is not None:
+            data[start + method_at : start + method_at + 2] = method.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("change", [{"flag_bits": 0x1}, {"method": 9}, {"method": 99}],
+                         ids=["encrypted", "deflate64", "aes"])  # fmt: skip
+def test_unreadable_zip_members_are_checkpoint_errors_naming_them(tmp_path, change):
+    path = io.save(tmp_path / "m.npz", nn.Linear(2, 3, rng=0))
+    _rewrite_member(path, "param/weight.npy", **change)
+    with pytest.raises(io.CheckpointError, match=r"m\.npz.*param/weight"):
+        io.load(path)
+
+
+def test_each_member_is_read_once_however_often_it_is_referenced(tmp_path, monkeypatch):
+    from minisnn import checkpoint_reader
+
+    shared = np.arange(5.0)
+    path = io.save(tmp_path / "m.npz", nn.Linear(2, 3, rng=0), refs=[shared] * 3)
+    header = io.load(path).extra
+    assert all(np.array_equal(a, shared) for a in header["refs"])
+    # a hostile header pointing 20 000 times at one member: read once
+    import json
+
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    meta = json.loads(str(arrays["__header__"]))
+    meta["extra"]["refs"] = [{"__array__": "extra/0"}] * 20_000
+    arrays["__header__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "many.npz", **arrays)
+    reads = []
+    original = checkpoint_reader.Archive.read
+    monkeypatch.setattr(checkpoint_reader.Archive, "read",
+                        lambda self, *a, **k: reads.append(a[0]) or original(self, *a, **k))  # fmt: skip
+    loaded = io.load(tmp_path / "many.npz").extra["refs"]
+    assert len(loaded) == 20_000 and loaded[0] is loaded[-1] and reads.count("extra/0") == 1
+
+
+def test_weights_only_loading_reads_no_metadata_arrays(tmp_path):
+    model = nn.Linear(2, 3, rng=0)
+    opt = optim.Adam(model.parameters())
+    model(np.ones((1, 2), np.float32)).sum().backward()
+    opt.step()  # now it has moments
+    path = io.save(tmp_path / "m.npz", model, optimizer=opt.state_dict(), note="kept")
+    light, full = io.load(path, extra_arrays=False), io.load(path)
+    assert light.extra["note"] == "kept" and set(light.state_dict) == {"weight", "bias"}
+
+    def leaves(value):
+        if isinstance(value, dict):
+            return [x for v in value.values() for x in leaves(v)]
+        if isinstance(value, list):
+            return [x for v in value for x in leaves(v)]
+        return [value]
+
+    assert any(isinstance(x, np.ndarray) for x in leaves(full.extra["optimizer"]))  # the moments are there...
+    assert not any(isinstance(x, np.ndarray) for x in leaves(light.extra["optimizer"]))  # ...and not read here
+
+
+def test_non_finite_weights_are_refused_at_load_naming_the_parameter(tmp_path):
+    model = nn.Linear(2, 3, rng=0)
+    model.bias.data[1] = np.nan
+    path = io.save(tmp_path / "m.npz", model)
+    with pytest.raises(io.CheckpointError, match="parameter 'bias' holds NaN or inf"):
+        io.load(path)

@@ -332,7 +332,7 @@ class SCNN(Module):
         Raises :class:`~minisnn.io.CheckpointError` (a ValueError) naming the field for a file that is not a
         valid checkpoint, a configuration outside :class:`SCNNConfig`'s checks (types, ``MAX_WIDTH`` …) or
         weights that do not fit the configuration."""
-        checkpoint = io.load(path)  # validates the file and its header (io.CheckpointError)
+        checkpoint = io.load(path, extra_arrays=False)  # the weights and the config: no optimiser state is read
         if "config" not in checkpoint.extra:
             raise io.CheckpointError(f"{path} is a minisnn checkpoint but not of an SCNN (no config saved with it)")
         try:

@@ -239,6 +239,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from minisnn.inpainting.model import pretrained_path
 
     out = Path(args.out)
+    shipped_models_ok = True
+    for name in ("scnn", "cnn_only"):  # verified first: a damaged file stops the demo now, not after training
+        try:
+            pretrained_path(name)
+        except FileNotFoundError:
+            shipped_models_ok = False
     for name in ("spiking", "cnn_only"):
         prepare_out(out / name, resume=False, overwrite=args.overwrite)
     started = time.perf_counter()
@@ -286,11 +292,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{100 * s['silent_fraction']:.0f}% of neurons silent; energy: {summary['energy']['verdict']}"
         )
     print(summary["summary"])
-    try:
-        pretrained_path("scnn")
-        shipped = True
-    except FileNotFoundError:
-        shipped = False
+    shipped = shipped_models_ok  # checked before training: a damaged file is reported at the start
+    if not shipped:
         print("\n(the pretrained models are not installed: skipping their evaluation)")
     if shipped:
         result = evaluate(

@@ -78,7 +78,7 @@ def test_wheel_has_every_module_and_data_file_and_the_metadata(dist: dict[str, P
     shipped = [
         p.relative_to(source).as_posix()
         for p in (source / "minisnn").rglob("*")
-        if p.suffix in (".py", ".npz", ".md") and "__pycache__" not in p.parts
+        if (p.suffix in (".py", ".npz", ".md") or p.name == "SHA256SUMS") and "__pycache__" not in p.parts
     ]
     missing = sorted(set(shipped) - names)
     assert not missing, f"not in the wheel: {missing}"

@@ -42,6 +42,7 @@ the network's own output: no classical step is added. Training mode always makes
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -458,13 +459,32 @@ def _view(x: Tensor, flip: bool, turns: int, inverse: bool = False) -> Tensor:
     return mirror(x) if flip else x
 
 
+#: Where the shipped models and their checksums (``SHA256SUMS``) live.
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+
+
 def pretrained_path(name: str = "scnn") -> Path:
-    """The file of a shipped model (:meth:`SCNN.pretrained`); FileNotFoundError naming it if it is missing."""
+    """The file of a shipped model (:meth:`SCNN.pretrained`), verified against the SHA-256 recorded beside it in
+    ``SHA256SUMS``. FileNotFoundError naming it if it is missing; :class:`~minisnn.io.CheckpointError` naming it if
+    its content is not what was shipped (damaged, or replaced by another checkpoint)."""
     if name not in PRETRAINED:
         raise ValueError(f"pretrained: name must be one of {PRETRAINED}, got {name!r}")
-    path = Path(__file__).resolve().parent / "pretrained" / f"{name}.npz"
+    path = PRETRAINED_DIR / f"{name}.npz"
     if not path.is_file():
         raise FileNotFoundError(f"pretrained model {name!r} is not installed ({path} is missing)")
+    sums = PRETRAINED_DIR / "SHA256SUMS"
+    expected = {}
+    if sums.is_file():
+        for line in sums.read_text().splitlines():
+            digest, _, file = line.partition("  ")
+            expected[file.strip()] = digest.strip()
+    if path.name not in expected:
+        raise io.CheckpointError(f"pretrained model {name!r}: no checksum for {path.name} in {sums}; reinstall minisnn")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != expected[path.name]:
+        raise io.CheckpointError(
+            f"pretrained model {name!r}: {path} is not the file minisnn shipped (its SHA-256 differs from {sums}): "
+            "damaged or replaced; reinstall minisnn"
+        )
     return path
 
 

@@ -107,3 +107,44 @@ def test_model_card_states_the_command_data_and_metrics():
     assert re.search(r"\[[+−-]?\d+\.\d+, [+−-]?\d+\.\d+\]", text), "metrics must carry confidence intervals"
     steps = io.load(pretrained_path("scnn")).extra["history"]["step"][-1]
     assert f"{steps:,}" in text or str(steps) in text
+
+
+def test_a_damaged_or_replaced_shipped_model_is_reported_by_name(tmp_path, monkeypatch):
+    """The SHA-256 recorded beside the shipped files (issue 21, row 26): a damaged file, or another valid checkpoint
+    put in its place, is refused naming it -- never used silently."""
+    import shutil
+
+    from minisnn import io
+    from minisnn.inpainting import model as model_module
+
+    copy = tmp_path / "pretrained"
+    shutil.copytree(model_module.PRETRAINED_DIR, copy)
+    monkeypatch.setattr(model_module, "PRETRAINED_DIR", copy)
+    assert model_module.pretrained_path("scnn") == copy / "scnn.npz"  # intact: fine
+    shutil.copy(copy / "cnn_only.npz", copy / "scnn.npz")  # a valid checkpoint, but not the shipped one
+    with pytest.raises(io.CheckpointError, match=r"pretrained model 'scnn'.*scnn\.npz is not the file minisnn shipped"):
+        SCNN.pretrained("scnn")
+    data = bytearray((copy / "cnn_only.npz").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "cnn_only.npz").write_bytes(bytes(data))
+    with pytest.raises(io.CheckpointError, match="cnn_only.npz is not the file minisnn shipped"):
+        model_module.pretrained_path("cnn_only")
+    (copy / "cnn_only.npz").unlink()
+    with pytest.raises(FileNotFoundError, match="is not installed"):
+        model_module.pretrained_path("cnn_only")
+
+
+def test_the_demo_reports_a_damaged_shipped_model_before_training(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from minisnn.__main__ import main
+    from minisnn.inpainting import model as model_module
+
+    copy = tmp_path / "pretrained"
+    shutil.copytree(model_module.PRETRAINED_DIR, copy)
+    monkeypatch.setattr(model_module, "PRETRAINED_DIR", copy)
+    (copy / "cnn_only.npz").write_bytes(b"not a checkpoint")
+    code = main(["demo", "--steps", "2", "--num-crops", "2", "--out", str(tmp_path / "out"), "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 2 and "cnn_only.npz is not the file minisnn shipped" in captured.err
+    assert "training" not in captured.out  # reported up front, not after the training

@@ -4,13 +4,19 @@ Every anticipated user error -- a bad flag value, a missing or unreadable datase
 output folder that is a file or read-only, an existing model that a fresh run would replace -- ends the program
 with exit status 2 and one line ``error: ...`` naming the flag, file or field; ``--debug`` shows the traceback
 instead. A run that diverges (a NaN loss or validation) stops with status 1 and keeps its last good checkpoint;
-Ctrl-C stops with status 130 after saving.
+Ctrl-C stops with status 130 after saving, SIGTERM (a scheduler's stop, ``kill``) with status 143 after saving.
+An output folder is locked while a command writes into it: a second run into the same ``--out`` is refused, naming
+the one that holds it.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import fcntl
 import math
+import os
+import signal
 import sys
 import tempfile
 import time
@@ -57,9 +63,76 @@ def positive_float(text: str) -> float:
     return value
 
 
+_LOCKS: dict[str, Any] = {}  # --out folder -> its open lock file, held until the process ends
+
+
+def lock_out(out: Path) -> None:
+    """Hold an exclusive lock on ``out`` (the file ``out/.minisnn.lock``) for the rest of this process, or refuse
+    with one line naming the process that holds it. The operating system releases the lock when the process ends,
+    however it ends, so a stale lock cannot outlive its run; a normal exit also removes the file."""
+    key = str(out.resolve())
+    if key in _LOCKS:
+        return
+    path = out / ".minisnn.lock"
+    while True:
+        handle = open(path, "a+")  # noqa: SIM115 - kept open on purpose: the lock lives as long as the process
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise CLIError(f"--out {out} is in use by {holder}; wait for it, or pick another --out") from None
+        try:  # the file we locked must still be the one at `path` (its holder may have removed it meanwhile)
+            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        handle.close()
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} ({' '.join(['minisnn', *sys.argv[1:3]])}, started {time.strftime('%H:%M:%S')})")
+    handle.flush()
+    _LOCKS[key] = handle
+    if len(_LOCKS) == 1:
+        atexit.register(_release_locks)
+
+
+def _release_locks() -> None:
+    for key, handle in list(_LOCKS.items()):
+        Path(key, ".minisnn.lock").unlink(missing_ok=True)  # (removed while still held: see lock_out)
+        handle.close()
+        del _LOCKS[key]
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Delete the temporary files an atomic write leaves only when its process was killed (``.<name>.*.tmp``, see
+    :func:`minisnn.io.atomic_write`); safe because ``out`` is locked (no other run writes there)."""
+    stale = [p for p in out.glob(".*.tmp") if p.is_file()]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
+def stop_status(stop: BaseException) -> int:
+    """The exit status of a run stopped by a signal: 143 for SIGTERM, 130 for Ctrl-C (128 + the signal number)."""
+    return 128 + int(getattr(stop, "signum", signal.SIGINT))
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM outside a training loop (inside one, the trainer saves a checkpoint first)."""
+
+    signum = signal.SIGTERM
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated("terminated (SIGTERM)")
+
+
 def prepare_out(out: Path, resume: bool, overwrite: bool, model_files: tuple[str, ...] = ("model.npz",)) -> None:
-    """Make sure ``--out`` can take this run: a writable folder, and no trained model that a fresh run (neither
-    ``--resume`` nor ``--overwrite``) would silently replace."""
+    """Make sure ``--out`` can take this run: a writable folder, locked for this process, without stale temporary
+    files, and no trained model that a fresh run (neither ``--resume`` nor ``--overwrite``) would silently
+    replace."""
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {out} is a file, not a folder; pick another --out")
     if not resume:
@@ -75,6 +148,8 @@ def prepare_out(out: Path, resume: bool, overwrite: bool, model_files: tuple[str
             pass
     except OSError as error:
         raise CLIError(f"--out {out} cannot be written ({error.strerror or error}); pick another --out") from None
+    lock_out(out)
+    remove_stale_temporaries(out)
 
 
 def interrupted_hint(stop: KeyboardInterrupt, resume: bool) -> str:
@@ -170,7 +245,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt as stop:
         print(f"\n{interrupted_hint(stop, args.resume)}")
-        return 130
+        return stop_status(stop)
     if _figures_available():
         figures.plot_history(history, out / "loss.png", title=f"{args.config} SC-NN on {args.data}")
     last = f"{history.val['hole_psnr'][-1]:.2f} dB" if history.val_step else "n/a"
@@ -267,9 +342,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"[{name}] training SCNN.reduced({overrides or ''}) for {args.steps} steps on the sample photos")
         try:
             histories[name] = fit(model, train_images, val, out_dir=out / name, **settings)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             print("\ninterrupted; checkpoints are in", out / name)
-            return 130
+            return stop_status(stop)
         models[name] = model
     summary = evaluate(
         models["spiking"], val, baselines=tuple(BASELINES), data_label="sample photos (val split)", mask_label="box",
@@ -371,14 +446,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
         model = build(cfg, rng=args.seed)
         started = time.perf_counter()
         try:
+            # --resume continues each phase where it stands: an interrupted one resumes, a finished one is loaded,
+            # one that never began starts
             fit(
                 model, cfg, train_data, steps, batch_size=batch_size, lr=lr, seed=args.seed,
-                val_data=test_data, val_every=max(1, steps // 10), out_dir=out / name, resume=args.resume,
-                progress=not args.no_progress,
+                val_data=test_data, val_every=max(1, steps // 10), out_dir=out / name,
+                resume=args.resume and (out / name / "model.npz").exists(), progress=not args.no_progress,
             )  # fmt: skip
         except KeyboardInterrupt as stop:
             print(f"\n{interrupted_hint(stop, args.resume)}")
-            return 130
+            return stop_status(stop)
         seconds[name] = time.perf_counter() - started
         models[name] = model
     result = evaluate(models["snn"], config, test_data, twin=models.get("ann"), twin_config=twin_config)
@@ -570,13 +647,16 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous_term = None
+    if threading_is_main():
+        previous_term = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return args.func(args)
     except KeyboardInterrupt as stop:
         if args.debug:
             raise
         print(f"\ninterrupted{': ' + str(stop) if str(stop) else ''}", file=sys.stderr)
-        return 130
+        return stop_status(stop)
     except TrainingDiverged as error:
         if args.debug:
             raise
@@ -590,6 +670,16 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         print(f"error: {message}", file=sys.stderr)
         return 2
+    finally:
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+
+
+def threading_is_main() -> bool:
+    """Signal handlers can be installed only from the main thread (a test runner may call main() from another)."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

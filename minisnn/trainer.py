@@ -51,12 +51,13 @@ class TrainingDiverged(RuntimeError):
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C stopped the run. ``checkpoint``: the file to resume from (this run's last save, or the checkpoint it
-    resumed from), or None when nothing was saved."""
+    """Ctrl-C (SIGINT) or SIGTERM stopped the run. ``checkpoint``: the file to resume from (this run's last save, or
+    the checkpoint it resumed from), or None when nothing was saved; ``signum``: the signal that stopped it."""
 
-    def __init__(self, message: str, checkpoint: Path | None) -> None:
+    def __init__(self, message: str, checkpoint: Path | None, signum: int = signal.SIGINT) -> None:
         super().__init__(message)
         self.checkpoint = checkpoint
+        self.signum = signum
 
 
 class Batches(Protocol):
@@ -137,23 +138,27 @@ def set_rng_states(model: Module, states: dict[str, Any]) -> None:
 
 
 @contextmanager
-def deferred_interrupt() -> Iterator[list[bool]]:
-    """Turn Ctrl-C into a flag checked between steps, so a checkpoint is never written mid-update."""
-    flag = [False]
+def deferred_interrupt() -> Iterator[list[int]]:
+    """Turn Ctrl-C (SIGINT) and SIGTERM into a flag checked between steps, so a checkpoint is never written
+    mid-update: ``flag[0]`` becomes the signal's number (0 while none came)."""
+    flag = [0]
     if threading.current_thread() is not threading.main_thread():
         yield flag
         return
 
     def handler(signum: int, frame: Any) -> None:
-        if flag[0]:  # a second Ctrl-C: stop right away
-            raise KeyboardInterrupt("interrupted twice: stopped immediately, without saving this step")
-        flag[0] = True
+        if flag[0]:  # a second signal: stop right away
+            stop = KeyboardInterrupt("interrupted twice: stopped immediately, without saving this step")
+            stop.signum = signum  # type: ignore[attr-defined]
+            raise stop
+        flag[0] = signum
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, done: int) -> None:
@@ -342,13 +347,14 @@ def train(
                         if checkpoint_path is None
                         else f"checkpoint saved to {checkpoint_path}"
                     )
-                    raise Interrupted(f"interrupted at step {step}; {where}", checkpoint_path)
+                    by = " (SIGTERM)" if interrupted[0] == signal.SIGTERM else ""
+                    raise Interrupted(f"interrupted{by} at step {step}; {where}", checkpoint_path, interrupted[0])
     except Interrupted:
         raise
-    except KeyboardInterrupt as stop:  # a second Ctrl-C, in the middle of a step
+    except KeyboardInterrupt as stop:  # a second signal, in the middle of a step
         saved = None if last_saved[0] is None else checkpoint_path
         kept = "no checkpoint was saved" if saved is None else f"the last checkpoint: {saved} (step {last_saved[0]})"
-        raise Interrupted(f"{stop or 'interrupted'}; {kept}", saved) from None
+        raise Interrupted(f"{stop or 'interrupted'}; {kept}", saved, getattr(stop, "signum", signal.SIGINT)) from None
     finally:
         if bar is not None:
             bar.close()

@@ -201,3 +201,108 @@ def test_ctrl_c_during_evaluate_exits_130_and_writes_nothing(tmp_path, trained):
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(FileNotFoundError):
         main(["--debug", "evaluate", "--checkpoint", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "e")])
+
+
+# ---- runs that can be stopped and shared (issue 21, rows 1, 10, 11) --------------------------------------------
+def _start(argv, root):
+    import signal
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "minisnn", *argv], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+
+
+def _wait_for(predicate, process, seconds=120):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not predicate() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_sigterm_during_training_saves_a_checkpoint_and_exits_143(tmp_path):
+    """A scheduler's stop (SIGTERM) is handled like Ctrl-C: the step finishes, a checkpoint is saved, status 143,
+    and --resume continues; no temporary file is left behind."""
+    import signal
+
+    from minisnn import io
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "run"
+    argv = ["train", "--out", str(out), "--steps", "400", "--crop", "16", "--batch-size", "2", "--val-crops", "2",
+            "--val-every", "1000", "--checkpoint-every", "1000", "--no-progress", "--num-steps", "2",
+            "--lr-schedule", "constant"]  # fmt: skip
+    process = _start(argv, root)
+    try:
+        assert _wait_for(lambda: (out / ".minisnn.lock").exists(), process), process.communicate()[1]
+        import time
+
+        time.sleep(3.0)  # into the training steps
+        process.send_signal(signal.SIGTERM)
+        stdout, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 143, (stdout, err)
+    assert "interrupted (SIGTERM) at step" in stdout and "continue with the same command and --resume" in stdout
+    step = io.load(out / "model.npz").extra["step"]
+    assert 0 < step < 400
+    assert not list(out.glob(".*.tmp")) and not (out / ".minisnn.lock").exists()
+
+
+def test_a_second_run_into_the_same_out_is_refused_naming_the_first(tmp_path):
+    import signal
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "shared"
+    argv = ["train", "--out", str(out), "--steps", "400", "--crop", "16", "--batch-size", "2", "--val-crops", "2",
+            "--val-every", "1000", "--no-progress", "--num-steps", "2"]  # fmt: skip
+    first = _start(argv, root)
+    try:
+        assert _wait_for(lambda: (out / ".minisnn.lock").exists(), first), first.communicate()[1]
+        second = _start(argv + ["--overwrite"], root)
+        _, err = second.communicate(timeout=120)
+        assert second.returncode == 2, err
+        assert f"--out {out} is in use by pid {first.pid} (minisnn train" in err
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=120)
+    finally:
+        first.kill()
+
+
+def test_stale_temporary_files_are_cleaned_when_a_run_starts(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    stale = out / ".model.npz.abc123.tmp"  # what a write killed mid-way leaves
+    stale.write_bytes(b"half a checkpoint")
+    assert main(["train", "--out", str(out), *FAST]) == 0
+    assert not stale.exists() and (out / "model.npz").exists()
+
+
+def test_classify_resume_continues_whichever_phase_was_interrupted(tmp_path, capsys, monkeypatch):
+    """Ctrl-C during the SNN phase, then --resume: the SNN resumes and the ANN phase, which never began, starts."""
+    import signal
+
+    import minisnn.classification.train as classify_train
+
+    out = tmp_path / "classify"
+    argv = ["classify", "--steps", "6", "--num-steps", "3", "--hidden", "8", "--out", str(out), "--no-progress"]
+    real = classify_train.logits
+    calls = [0]
+
+    def interrupt_in_step_3(output, config):
+        calls[0] += 1
+        if calls[0] == 3 and config.spiking:
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(output, config)
+
+    monkeypatch.setattr(classify_train, "logits", interrupt_in_step_3)
+    assert main(argv) == 130
+    assert (out / "snn" / "model.npz").exists() and not (out / "ann" / "model.npz").exists()
+    monkeypatch.setattr(classify_train, "logits", real)
+    capsys.readouterr()
+    assert main(argv + ["--resume"]) == 0, capsys.readouterr().err
+    assert (out / "ann" / "model.npz").exists() and (out / "metrics.json").exists()

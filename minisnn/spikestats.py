@@ -44,6 +44,15 @@ class SpikeTally:
     def __init__(self) -> None:
         self.spikes, self.silent, self.neurons, self.num_steps = 0.0, 0, 0, 0
 
+    def add_counts(self, counts: Any, num_steps: int) -> None:
+        """Add a chunk given as spikes per neuron over its ``num_steps`` steps, ``(*neurons)`` (a recording's
+        ``counts``): the same totals as :meth:`add` of the spikes, without their time axis."""
+        c = np.asarray(counts)
+        self.spikes += float(c.sum())
+        self.silent += int(np.count_nonzero(c == 0))
+        self.neurons += c.size
+        self.num_steps = int(num_steps)
+
     def add(self, spikes: Any) -> None:
         s = _spikes(spikes)
         self.spikes += float(s.sum())

@@ -153,9 +153,9 @@ def evaluate(
             hole_fractions.append(metrics.hole_fraction(masks, reduction="none"))
             for name, m in methods.items():
                 if name in spike_totals:
-                    with record(m) as rec:
+                    with record(m, spikes=False, counts=True) as rec:  # per-neuron counts: no T axis kept
                         pred = np.clip(predict(m, inputs, chunk), 0.0, 1.0)
-                    spike_totals[name].add(rec.spikes())  # (T, n·views, O, H, W)
+                    spike_totals[name].add_counts(*rec.counts())  # (n·views, O, H, W), T
                 else:
                     pred = np.clip(predict(m, inputs, chunk), 0.0, 1.0)
                 tallies[name].add(pred, images, masks)

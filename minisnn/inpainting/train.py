@@ -118,10 +118,10 @@ def validate(model: SCNN, val: Batch, loss_kind: str) -> dict[str, float]:
         if not model.spiking_layers:
             parts.append(predict(model, val.inputs[i : i + chunk], chunk))
             continue
-        with record(model) as rec:
+        with record(model, spikes=False, counts=True) as rec:
             parts.append(predict(model, val.inputs[i : i + chunk], chunk))
         for name in rec.names():
-            tally.add(rec.spikes(name))
+            tally.add_counts(*rec.counts(name))
     pred = np.concatenate(parts)
     if not np.all(np.isfinite(pred)):
         return {"loss": float("nan"), "hole_psnr": float("nan")}

@@ -48,7 +48,7 @@ from minisnn.noise import Noise
 from minisnn.tensor import Function, Tensor, is_grad_enabled
 
 MODES = ("rate", "spikes", "v_final", "v_trace")
-KEEPS = ("spikes", "v_trace")
+KEEPS = ("spikes", "v_trace", "counts")
 
 
 def supports(model: Any) -> bool:
@@ -89,7 +89,7 @@ class SpikingFunction(Function):
         held_steps = np.zeros((steps, *shape), bool) if refractory and backward_needed else None
         spikes = np.empty((steps, *shape), dtype) if output == "spikes" or "spikes" in keep else None
         trace = np.empty((steps, *shape), dtype) if output == "v_trace" or "v_trace" in keep else None
-        count = np.zeros(shape, dtype) if output == "rate" else None
+        count = np.zeros(shape, dtype) if output == "rate" or "counts" in keep else None
         for n in range(steps):
             xi = None
             if noise is not None:
@@ -111,6 +111,8 @@ class SpikingFunction(Function):
         self.constant, self.detach_reset, self.output = constant, detach_reset, output
         side["state"] = state
         side.update({name: array for name, array in (("spikes", spikes), ("v_trace", trace)) if name in keep})
+        if "counts" in keep:
+            side["counts"] = count.astype(np.int32)  # spikes per neuron over the T steps (exact: sums of 0/1)
         if output == "rate":
             return count / dtype.type(steps)
         if output == "spikes":
@@ -188,7 +190,8 @@ def spiking_fused(
         output: "rate" → ``(*shape)``; "spikes" → ``(T, *shape)``; "v_final" → ``(*shape)``;
             "v_trace" → ``(T, *shape)``.
         noise: a noise process (:mod:`minisnn.noise`) drawn from ``rng``, or None.
-        keep: plain arrays to hand back besides the output: "spikes" and/or "v_trace" ``(T, *shape)``.
+        keep: plain arrays to hand back besides the output: "spikes" and/or "v_trace" ``(T, *shape)``, "counts"
+            ``(*shape)`` the spikes per neuron over the T steps (int32).
     Returns:
         (the output Tensor, a dict with the final ``"state"`` (ndarrays) and the kept arrays).
     """

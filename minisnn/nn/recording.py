@@ -28,16 +28,18 @@ from minisnn.nn.module import Module
 from minisnn.nn.spiking import Spiking
 from minisnn.tensor import Tensor
 
-KINDS = ("spikes", "rate", "membrane", "state")
+KINDS = ("spikes", "rate", "membrane", "state", "counts")
 
 
 class LayerRecord:
     """What one spiking layer reported, one entry per forward pass: ``spikes`` and ``membrane`` (T, N, ...) ndarrays,
-    ``rate`` (N, ...) Tensors (in the graph when recorded in training), ``state`` final states (ndarrays)."""
+    ``rate`` (N, ...) Tensors (in the graph when recorded in training), ``state`` final states (ndarrays), ``counts``
+    (N, ...) spikes per neuron over the pass's T steps (int32; T in ``steps``) -- the statistics without the time
+    axis, T times less memory than the spikes."""
 
     def __init__(self, name: str, layer: Spiking):
         self.name, self.layer = name, layer
-        self.entries: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+        self.entries: dict[str, list[Any]] = {kind: [] for kind in (*KINDS, "steps")}
 
     @property
     def calls(self) -> int:
@@ -64,13 +66,13 @@ class Recording:
     """
 
     def __init__(self, module: Module, spikes: bool = True, rate: bool = False, membrane: bool = False,
-                 state: bool = False):  # fmt: skip
+                 state: bool = False, counts: bool = False):  # fmt: skip
         if not isinstance(module, Module):
             raise TypeError(f"record: expected a Module, got {type(module).__name__}")
-        chosen = {"spikes": spikes, "rate": rate, "membrane": membrane, "state": state}
+        chosen = {"spikes": spikes, "rate": rate, "membrane": membrane, "state": state, "counts": counts}
         self.kinds = tuple(kind for kind in KINDS if chosen[kind])
         if not self.kinds:
-            raise ValueError("record: ask for at least one of spikes, rate, membrane, state")
+            raise ValueError("record: ask for at least one of spikes, rate, membrane, state, counts")
         self.layers: dict[str, LayerRecord] = {}
         self._by_id: dict[int, LayerRecord] = {}
         for name, layer in module.named_modules():
@@ -93,8 +95,9 @@ class Recording:
     def add(self, layer: Spiking, values: dict[str, Any]) -> None:
         """Called by a layer after a forward pass with what this recording asked for."""
         record = self._by_id[id(layer)]
-        for kind, value in values.items():
-            record.entries[kind].append(value)
+        for kind in self.kinds:
+            record.entries[kind].append(values[kind])
+        record.entries["steps"].append(values.get("steps"))
 
     # ------------------------------------------------------------------------------------------------- reading
     def names(self) -> list[str]:
@@ -135,6 +138,18 @@ class Recording:
             raise ValueError(f"record: expected one forward pass with rate=True, got {len(rates)}")
         return rates[0]
 
+    def counts(self, name: str | None = None) -> tuple[np.ndarray, int]:
+        """(spikes per neuron (N, ...) over all forward passes side by side along the batch axis, T) of layer
+        ``name`` -- recorded with ``counts=True``."""
+        record = self._layer(name)
+        parts = [np.asarray(c) for c in record.entries["counts"] if c is not None]
+        if not parts:
+            raise ValueError(f"record: layer {record.name!r} recorded no counts (ask for counts=True)")
+        steps = {s for s in record.entries["steps"] if s is not None}
+        if len(steps) != 1:
+            raise ValueError(f"record: layer {record.name!r} ran with different numbers of steps: {sorted(steps)}")
+        return np.concatenate(parts, axis=0), steps.pop()
+
     def states(self, name: str | None = None) -> list[Any]:
         """The final states (the model's NamedTuple of ndarrays) of layer ``name``, one per forward pass."""
         return list(self._layer(name).entries["state"])
@@ -159,6 +174,6 @@ class Recording:
 
 
 def record(module: Module, spikes: bool = True, rate: bool = False, membrane: bool = False,
-           state: bool = False) -> Recording:  # fmt: skip
+           state: bool = False, counts: bool = False) -> Recording:  # fmt: skip
     """Record the spiking layers of ``module`` in a ``with`` block: see :class:`Recording`."""
-    return Recording(module, spikes=spikes, rate=rate, membrane=membrane, state=state)
+    return Recording(module, spikes=spikes, rate=rate, membrane=membrane, state=state, counts=counts)

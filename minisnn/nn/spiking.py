@@ -329,7 +329,8 @@ class Spiking(Module):
         wants = {kind for r in self._recordings for kind in r.kinds}
         if self.uses_fused:
             mode = {"spikes": "spikes", "rate": "rate", "membrane": "v_trace"}[self.output]
-            keep = [k for k, want in (("spikes", "spikes"), ("v_trace", "membrane")) if want in wants and k != mode]
+            keep = [k for k, want in (("spikes", "spikes"), ("v_trace", "membrane"), ("counts", "counts"))
+                    if want in wants and k != mode]  # fmt: skip
             result, side = spiking_fused(
                 current, self.neuron, self.surrogate.derivative, self.num_steps or 0, constant, mode,
                 noise=noise, rng=self.rng, detach_reset=self.detach_reset, keep=tuple(keep),
@@ -339,13 +340,16 @@ class Spiking(Module):
             rate = result if mode == "rate" else None
             if rate is None and "rate" in wants and mode == "spikes":
                 rate = result.mean(axis=0)
-            self._report(wants, spikes, rate, trace, side["state"])
+            counts = side.get("counts") if spikes is None else spikes.sum(axis=0).astype(np.int32)
+            self._report(wants, spikes, rate, trace, side["state"], counts)
             return result
         ops = TensorOps(self.surrogate, self.detach_reset)
         out = unroll(self._currents(current, constant), self.model(), ops, noise=noise, rng=self.rng,
                      feedback=self.feedback())  # fmt: skip
         rate = out.spikes.mean(axis=0) if self.output == "rate" or "rate" in wants else None
-        self._report(wants, out.spikes.data, rate, out.v_trace.data, plain_state(out.state) if wants else None)
+        counts = out.spikes.data.sum(axis=0).astype(np.int32) if "counts" in wants else None
+        self._report(wants, out.spikes.data, rate, out.v_trace.data, plain_state(out.state) if wants else None,
+                     counts)  # fmt: skip
         if self.output == "spikes":
             return out.spikes
         if self.output == "rate":
@@ -375,12 +379,16 @@ class Spiking(Module):
         """Stop reporting to ``recording`` (on exit of the ``record`` block)."""
         self._recordings = [r for r in self._recordings if r is not recording]
 
-    def _report(self, wants: set[str], spikes: Any, rate: Any, trace: Any, state: Any) -> None:
+    def _report(self, wants: set[str], spikes: Any, rate: Any, trace: Any, state: Any, counts: Any = None) -> None:
         if not wants:
             return
-        values = {"spikes": spikes, "rate": rate, "membrane": trace, "state": state}
+        steps = None if spikes is None else spikes.shape[0]
+        values = {"spikes": spikes, "rate": rate, "membrane": trace, "state": state, "counts": counts}
+        if "counts" in wants and steps is None:  # the fused op's count: the steps are the trace's or the layer's
+            steps = trace.shape[0] if trace is not None else self.num_steps
+        values["steps"] = steps
         for recording in self._recordings:
-            recording.add(self, {kind: values[kind] for kind in recording.kinds})
+            recording.add(self, {kind: values[kind] for kind in (*recording.kinds, "steps")})
 
     def extra_repr(self) -> str:
         p = self.neuron

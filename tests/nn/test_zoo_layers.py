@@ -176,3 +176,25 @@ def test_the_layer_summary_names_the_model():
     assert "Izhikevich(CH" in repr(nn.Spiking(MODELS["izhikevich"]))
     assert "learn=['v_th']" in repr(nn.LIF(learn=("v_th",)))
     assert math.isfinite(MODELS["alpha"].tau_syn)
+
+
+@pytest.mark.parametrize("name", ["lif", "alif"])  # the fused op's counts and the unrolled graph's
+def test_recorded_counts_are_the_spikes_summed_over_time_without_keeping_them(name):
+    from minisnn.spikestats import SpikeTally
+
+    layer = nn.Spiking(MODELS[name], output="rate", num_steps=7)
+    x = Tensor(drive(name, (3, 5)))
+    with nn.record(layer, spikes=True, counts=True) as rec:
+        layer(x)
+        layer(x)
+    counts, steps = rec.counts()
+    spikes = rec.spikes()
+    assert steps == 7 and counts.dtype == np.int32 and counts.shape == (6, 5)
+    np.testing.assert_array_equal(counts, spikes.sum(axis=0))
+    with nn.record(layer, spikes=False, counts=True) as light:
+        layer(x)
+    assert not light[""].entries["spikes"]  # no time axis kept
+    by_counts, by_spikes = SpikeTally(), SpikeTally()
+    by_counts.add_counts(*light.counts())
+    by_spikes.add(spikes[:, :3])
+    assert (by_counts.rate, by_counts.silent_fraction) == (by_spikes.rate, by_spikes.silent_fraction)

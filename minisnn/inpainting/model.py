@@ -220,6 +220,8 @@ class SCNNConfig:
         d = asdict(self)
         d["dilations"] = list(self.dilations)
         d["surrogate"] = list(self.surrogate)
+        if d["conv_noise_std"] == 0.0:  # a field added later: left out at its default, so that checkpoints of
+            del d["conv_noise_std"]  # configurations that do not use it load in earlier versions of minisnn too
         return d
 
     @classmethod

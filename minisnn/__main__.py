@@ -284,6 +284,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         keep_outputs=len(data.images) if args.save_arrays else 8, ablation=ablation, chunk=args.chunk,
     )  # fmt: skip
     outputs = result.pop("outputs")
+    if args.save_arrays:  # the large file first: if it cannot be written, nothing of this run replaces the last one's
+        arrays = {"images": data.images, "outputs": outputs["model"], "masks": data.masks}
+        io.atomic_write(out / "arrays.npz", lambda f: np.savez_compressed(f, **arrays), "arrays file")
     io.write_json(out / "metrics.json", result, indent=2)
     print(metrics_table(result))
     print(result["summary"])
@@ -294,8 +297,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if _figures_available():
         examples = data if isinstance(data, Batch) else next(data.chunks(8))
         figures.examples_figure(examples, outputs, out / "examples.png")
-    if args.save_arrays:
-        np.savez_compressed(out / "arrays.npz", images=data.images, outputs=outputs["model"], masks=data.masks)
     print(f"wrote {out / 'metrics.json'}" + (", examples.png" if (out / "examples.png").exists() else ""))
     return 0
 

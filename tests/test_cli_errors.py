@@ -306,3 +306,46 @@ def test_classify_resume_continues_whichever_phase_was_interrupted(tmp_path, cap
     capsys.readouterr()
     assert main(argv + ["--resume"]) == 0, capsys.readouterr().err
     assert (out / "ann" / "model.npz").exists() and (out / "metrics.json").exists()
+
+
+def test_files_written_through_a_symlink_replace_the_link_not_its_target(tmp_path, capsys, trained):
+    """loss.png, examples.png and arrays.npz go through the one atomic writer: a link in --out pointing outside it is
+    replaced, the file it points at stays as it was (issue 21, row 13)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "eval"
+    out.mkdir()
+    for name in ("examples.png", "arrays.npz", "metrics.json"):
+        (out / name).symlink_to(victim)
+    argv = ["evaluate", "--checkpoint", str(trained / "model.npz"), "--crop", "16", "--num-crops", "3",
+            "--out", str(out), "--save-arrays"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert victim.read_text() == "keep me"
+    for name in ("examples.png", "arrays.npz", "metrics.json"):
+        assert not (out / name).is_symlink() and (out / name).stat().st_size > 0
+
+
+def test_a_full_disk_names_the_file_and_keeps_the_previous_results(tmp_path, capsys, trained, monkeypatch):
+    """Writing arrays.npz fails (the disk is full): the error names the file, the previous arrays and metrics stay
+    whole, and no truncated file is left (issue 21, row 12)."""
+    import errno
+
+    import numpy
+
+    out = tmp_path / "eval"
+    argv = ["evaluate", "--checkpoint", str(trained / "model.npz"), "--crop", "16", "--num-crops", "3",
+            "--out", str(out), "--save-arrays"]  # fmt: skip
+    assert main(argv) == 0
+    before = {name: (out / name).read_bytes() for name in ("arrays.npz", "metrics.json")}
+
+    def disk_full(file, **arrays):
+        file.write(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(numpy, "savez_compressed", disk_full)
+    capsys.readouterr()
+    assert main(argv + ["--seed", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "arrays.npz" in err and "No space left on device" in err
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert not list(out.glob(".*.tmp"))

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from minisnn.data import Batch
+from minisnn.io import atomic_write
 from minisnn.trainer import History
 
 
@@ -47,7 +48,7 @@ def plot_history(history: History, path: str | Path | None = None, title: str = 
     ax.set_title(title or "SC-NN training")
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        _save(fig, path, 120)
         plt.close(fig)
     return fig
 
@@ -73,6 +74,12 @@ def examples_figure(data: Batch, outputs: dict[str, np.ndarray], path: str | Pat
                 ax.set_title(name, fontsize="small")
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=100)
+        _save(fig, path, 100)
         plt.close(fig)
     return fig
+
+
+def _save(fig: Any, path: str | Path, dpi: int) -> None:
+    """PNG through :func:`minisnn.io.atomic_write`: never a truncated file, never through a symbolic link (the link is
+    replaced, its target untouched), an error that names the path."""
+    atomic_write(Path(path), lambda f: fig.savefig(f, format="png", dpi=dpi), "figure")

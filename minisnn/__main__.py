@@ -52,6 +52,47 @@ def positive_int(text: str) -> int:
     return value
 
 
+def int_in(low: int, high: int) -> Any:
+    """argparse type: an int in [low, high]; argparse names the flag in the error, the bound is stated (so a huge
+    count is refused before anything is allocated)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer in {low}–{high}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an integer in {low}–{high}, got {text!r}")
+        return value
+
+    parse.__name__ = f"int_in_{low}_{high}"
+    return parse
+
+
+def float_in(low: float, high: float, low_open: bool = False) -> Any:
+    """argparse type: a finite float in [low, high] (or (low, high] with ``low_open``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        inside = (low < value if low_open else low <= value) and value <= high
+        if not (math.isfinite(value) and inside):
+            bracket = "(" if low_open else "["
+            raise argparse.ArgumentTypeError(f"expected a finite number in {bracket}{low:g}, {high:g}], got {text!r}")
+        return value
+
+    parse.__name__ = f"float_in_{low}_{high}"
+    return parse
+
+
+#: Upper bounds of the count and size flags (stated in their errors): far above any use, far below what would
+#: exhaust a machine's memory before a line of output.
+MAX_CROP, MAX_BATCH, MAX_STEPS, MAX_CROPS, MAX_SEED = 4096, 1024, 10_000_000, 100_000, 2**32 - 1
+SEED = int_in(0, MAX_SEED)
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite float > 0."""
     try:
@@ -497,13 +538,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train an SC-NN (writes model.npz, history.json, loss.png)")
     train.add_argument("--data", default="samples", help="'samples' (offline sample photos) or a folder / LSDIR root")
-    train.add_argument("--crop", type=positive_int, default=64, help="crop size in pixels (default 64)")
-    train.add_argument("--batch-size", type=positive_int, default=16)
-    train.add_argument("--steps", type=positive_int, default=600, help="training steps (default 600)")
+    train.add_argument("--crop", type=int_in(1, MAX_CROP), default=64, help="crop size in pixels (default 64)")
+    train.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=16)
+    train.add_argument("--steps", type=int_in(1, MAX_STEPS), default=600, help="training steps (default 600)")
     train.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate (paper: 1e-3)")
     train.add_argument("--mask", choices=MASKS, default="box")
-    train.add_argument("--num-steps", type=positive_int, default=None, help="LIF time steps T (default: the config's)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--num-steps", type=int_in(1, 1024), default=None, help="LIF time steps T (default: the config's)"
+    )
+    train.add_argument("--seed", type=SEED, default=0)
     train.add_argument("--out", default="runs/train", help="output folder (default runs/train)")
     train.add_argument("--resume", action="store_true", help="continue from OUT/model.npz")
     train.add_argument("--overwrite", action="store_true", help="replace a model already in OUT (default: refuse)")
@@ -514,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", choices=("paper", "reduced", "table1"), default="reduced",
         help="reduced (default), paper (64 ch., LIFParams.paper()) or table1 (every row of the paper's Table 1)",
     )  # fmt: skip
-    train.add_argument("--width", type=positive_int, default=None, help="hidden channels (default: the config's)")
+    train.add_argument("--width", type=int_in(1, 1024), default=None, help="hidden channels (default: the config's)")
     train.add_argument(
         "--residual-init", choices=RESIDUAL_INITS, default=None,
         help="the correction's last layer: default init (learns) or zero (starts exactly at the pre-fill)",
@@ -541,17 +584,17 @@ def build_parser() -> argparse.ArgumentParser:
         "biharmonic fills side by side, correcting their mean) (default: the config's)",
     )
     train.add_argument(
-        "--rate-floor", type=float, default=0.1,
+        "--rate-floor", type=float_in(0, 1, low_open=True), default=0.1,
         help="with --rate-weight: the spiking channels' minimum mean firing rate, spikes per step (default 0.1, "
         "the floor the pretrained SC-NN was trained with)",
     )  # fmt: skip
     train.add_argument(
-        "--rate-weight", type=float, default=0.0,
+        "--rate-weight", type=float_in(0, 1e6), default=0.0,
         help="weight of the activity regulariser that keeps spiking channels above --rate-floor (default 0: off)",
     )  # fmt: skip
-    train.add_argument("--val-every", type=positive_int, default=50)
-    train.add_argument("--val-crops", type=positive_int, default=100)
-    train.add_argument("--checkpoint-every", type=positive_int, default=100)
+    train.add_argument("--val-every", type=int_in(1, MAX_STEPS), default=50)
+    train.add_argument("--val-crops", type=int_in(1, MAX_CROPS), default=100)
+    train.add_argument("--checkpoint-every", type=int_in(1, MAX_STEPS), default=100)
     train.add_argument(
         "--max-images", type=positive_int, default=None, help="use only the first N images of the dataset"
     )
@@ -575,17 +618,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--split", choices=("all", "train", "val", "test"), default=None,
         help="default: a plain folder whole ('all'); the held-out 'val' split of the samples and of LSDIR",
     )  # fmt: skip
-    evaluate.add_argument("--crop", type=positive_int, default=64)
+    evaluate.add_argument("--crop", type=int_in(1, MAX_CROP), default=64)
     evaluate.add_argument(
-        "--num-crops", type=positive_int, default=200,
+        "--num-crops", type=int_in(1, MAX_CROPS), default=200,
         help="crops to evaluate (default 200); they are kept (0.05 MB per 64x64 crop; ~0.1 MB measured peak RSS)",
     )  # fmt: skip
     evaluate.add_argument("--mask", choices=MASKS, default="box")
-    evaluate.add_argument("--seed", type=int, default=1)
+    evaluate.add_argument("--seed", type=SEED, default=1)
     evaluate.add_argument("--out", default="runs/evaluate")
     evaluate.add_argument("--max-images", type=positive_int, default=None)
     evaluate.add_argument(
-        "--chunk", type=positive_int, default=32,
+        "--chunk", type=int_in(1, MAX_BATCH), default=32,
         help="crops per chunk (default 32): the masks, network inputs and outputs exist for one chunk at a time",
     )  # fmt: skip
     evaluate.add_argument(
@@ -595,10 +638,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(func=cmd_evaluate)
 
     demo = commands.add_parser("demo", help="train + evaluate the reduced SC-NN and its CNN-only ablation")
-    demo.add_argument("--steps", type=positive_int, default=200, help="training steps per network (default 200)")
-    demo.add_argument("--num-crops", type=positive_int, default=200, help="validation crops (default 200)")
+    demo.add_argument(
+        "--steps", type=int_in(1, MAX_STEPS), default=200, help="training steps per network (default 200)"
+    )
+    demo.add_argument("--num-crops", type=int_in(1, MAX_CROPS), default=200, help="validation crops (default 200)")
     demo.add_argument("--overwrite", action="store_true", help="replace the models of an earlier demo in OUT")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=SEED, default=0)
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--no-ablation", action="store_true", help="skip the CNN-only ablation")
     demo.add_argument("--no-progress", action="store_true")
@@ -621,17 +666,22 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     classify.add_argument("--arch", choices=ARCHITECTURES, default="mlp", help="mlp (64-128-10) or cnn (16x16 input)")
     classify.add_argument(
-        "--steps", type=positive_int, default=None, help="training steps per network (default 1500; rows 3000)"
+        "--steps", type=int_in(1, MAX_STEPS), default=None, help="training steps per network (default 1500; rows 3000)"
     )
-    classify.add_argument("--num-steps", type=positive_int, default=None, help="time steps T (default: mlp 25, cnn 4)")
+    classify.add_argument(
+        "--num-steps", type=int_in(1, 1000), default=None, help="time steps T (default: mlp 25, cnn 4)"
+    )
     classify.add_argument("--encoder", choices=ENCODERS, default=None, help="default: mlp rate, cnn direct")
     classify.add_argument("--readout", choices=READOUTS, default=None, help="spike counts (default) or membrane")
-    classify.add_argument("--hidden", type=positive_int, default=None, help="MLP hidden width (default 128)")
-    classify.add_argument("--batch-size", type=positive_int, default=None, help="default: mlp 64, cnn 32")
+    classify.add_argument("--hidden", type=int_in(1, 16384), default=None, help="MLP hidden width (default 128)")
+    classify.add_argument("--batch-size", type=int_in(1, 4096), default=None, help="default: mlp 64, cnn 32")
     classify.add_argument(
-        "--lr", type=positive_float, default=None, help="Adam learning rate, cosine schedule (default 5e-3; rows 2e-3)"
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="Adam learning rate, cosine schedule (default 5e-3; rows 2e-3)",
     )
-    classify.add_argument("--seed", type=int, default=0)
+    classify.add_argument("--seed", type=SEED, default=0)
     classify.add_argument("--out", default="runs/classify")
     classify.add_argument("--resume", action="store_true", help="continue from OUT/snn and OUT/ann")
     classify.add_argument("--overwrite", action="store_true", help="replace models already in OUT (default: refuse)")

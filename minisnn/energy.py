@@ -70,7 +70,9 @@ class EnergyReport:
 
     ``snn_dense_pj`` counts the SNN's analog layers densely (compare with ``ann_dense_pj``); ``snn_pj`` skips
     their zero inputs too (compare with ``ann_zero_skip_pj``): hardware that skips spikes' zeros skips zeros.
-    ``ann_zero_skip_pj`` and ``break_even_zero_skip`` are None when the ANN's zeros were not measured.
+    ``ann_zero_skip_pj`` and ``break_even_zero_skip`` are None when the ANN's zeros were not measured. A break-even
+    at or below zero means that no spike count breaks even: the neurons' state updates alone cost more than the
+    ANN (the verdict says so in words).
     """
 
     snn_pj: float
@@ -174,20 +176,27 @@ def summarise(layers: list[LayerCount], ann_input_nonzero: dict[str, float] | No
         )
     else:
         dense_part = (
-            f"{per_neuron:.2f} spikes per neuron per inference; against a dense ANN (break-even {break_even:.2f}, "
-            f"state updates included) the SNN costs {_ratio(snn_dense, dense):.2f}x"
+            f"{per_neuron:.2f} spikes per neuron per inference; against a dense ANN "
+            f"({_break_even(break_even, ', state updates included')}) the SNN costs {_ratio(snn_dense, dense):.2f}x"
         )
         if break_even_skip is None:
             verdict = (f"{dense_part}; against a zero-skipping ANN: not measured (its zeros need a twin run on the "
                        "same data)")  # fmt: skip
         else:
             verdict = (
-                f"{dense_part}; against the ANN skipping its measured zeros (break-even {break_even_skip:.2f}) "
+                f"{dense_part}; against the ANN skipping its measured zeros ({_break_even(break_even_skip)}) "
                 f"{_ratio(snn, skip):.2f}x "
                 + ("(cheaper)" if snn < skip else "(MORE: the zeros the ANN skips save more than the spikes do)")
             )
     return EnergyReport(snn, snn_dense, dense, skip if zeros_measured else None, per_neuron, break_even,
                         break_even_skip, silent, verdict, layers)  # fmt: skip
+
+
+def _break_even(spikes: float, note: str = "") -> str:
+    """A break-even in words: at or below zero no spike count breaks even (the state updates alone cost more)."""
+    if spikes > 0:
+        return f"break-even {spikes:.2f}{note}"
+    return "no spike count breaks even: the state updates alone cost more"
 
 
 def _ratio(a: float, b: float) -> float:

@@ -50,7 +50,7 @@ settled), a learned threshold, or a normalisation of the currents.
 by a spike; the paper's placement (σ = 0.1 on the convolution's output, multiplied by the map's scale of 29.3 into a
 current of std 2.9) changes about 61 % of them (tests/test_paper.py measures both).
 
-Today's other reading, kept and named as such: :meth:`minisnn.neurons.lif.LIFParams.paper` -- the plain LIF neuron
+Our plain reading, kept and named as such: :meth:`minisnn.neurons.lif.LIFParams.paper` -- the plain LIF neuron
 of the equations and the first five rows, no synapse, no noise, T = 8 (the reduced network's neuron is different
 again, see ``SCNN.reduced``).
 """

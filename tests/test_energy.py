@@ -63,6 +63,18 @@ def test_the_break_even_counts_the_state_updates(steps, fan_out, variables, nonz
     assert table1.break_even_dense == pytest.approx(0.87, abs=0.005)
 
 
+def test_when_the_state_updates_alone_cost_more_no_break_even_is_printed():
+    """T = 100 steps of a two-variable neuron over a fan-out of 9: the updates cost more than the dense layer, so
+    the break-even is negative -- the verdict says so in words instead of printing a negative spike count."""
+    layer = spike_fed(10.0, 1.0, 9.0, state_updates=100.0)
+    layer.state_variables = 2
+    report = summarise([layer], ann_input_nonzero={"next": 0.5})
+    assert report.break_even_dense < 0 and report.break_even_zero_skip < 0
+    assert report.verdict.count("no spike count breaks even: the state updates alone cost more") == 2
+    assert "break-even -" not in report.verdict
+    assert "break-even 5.11" in summarise([spike_fed(10.0)]).verdict  # a positive one is printed as a number
+
+
 def test_at_the_break_even_a_spike_fed_layer_costs_exactly_the_dense_mac_layer():
     neurons, fan_out = 250.0, 144.0
     report = summarise([spike_fed(neurons * BREAK_EVEN_SPIKES, neurons, fan_out)])

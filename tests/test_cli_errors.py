@@ -362,3 +362,106 @@ def test_a_full_disk_names_the_file_and_keeps_the_previous_results(tmp_path, cap
     assert "arrays.npz" in err and "No space left on device" in err
     assert {name: (out / name).read_bytes() for name in before} == before
     assert not list(out.glob(".*.tmp"))
+
+
+# ---- issue 21, rows 15, 16, 21, 25, 28 and items 2, 7 --------------------------------------------------------------
+def test_a_diverged_run_is_one_line_with_the_floating_point_tally(tmp_path, capsys):
+    """Row 28: NumPy's overflow and invalid-value warnings do not reach the terminal; the one error line counts them."""
+    code, err = run(["train", "--out", str(tmp_path / "run"), "--lr", "1e30", *FAST, "--steps", "3"], capsys)
+    assert code == 1 and err.count("\n") == 0, err
+    assert "RuntimeWarning" not in err and "NumPy's floating-point warnings during the run: " in err
+    assert "overflow ×" in err or "invalid value ×" in err
+
+
+def test_a_failed_resume_leaves_no_empty_folder(tmp_path, capsys):
+    out = tmp_path / "never-trained"
+    code, err = run(["train", "--out", str(out), "--resume", *FAST], capsys)
+    assert code == 2 and err == f"error: --resume: no checkpoint at {out / 'model.npz'}; run without --resume to start"
+    assert not out.exists()
+    code, err = run(["classify", "--out", str(out), "--resume", "--steps", "1"], capsys)
+    assert code == 2 and "--resume: no checkpoint in" in err and not out.exists()
+
+
+def _two_image_folder(folder: Path) -> Path:
+    from minisnn.data import save_image
+
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for k in range(2):
+        save_image(folder / f"img{k}.png", rng.random((3, 24, 24), dtype=np.float32))
+    return folder
+
+
+@pytest.mark.parametrize("where", ["data", "data/run", "data/a/b"])
+def test_out_inside_data_is_refused(tmp_path, capsys, where):
+    """Row 21: the run's figures would become training images and shift the folder's split."""
+    data = _two_image_folder(tmp_path / "data")
+    out = tmp_path / where
+    for command in (["train", *FAST], ["evaluate", "--checkpoint", "pretrained", "--crop", "16", "--num-crops", "1"]):
+        code, err = run([*command, "--data", str(data), "--out", str(out)], capsys)
+        assert code == 2 and f"--out {out} is inside --data {data}" in err, err
+    assert sorted(p.name for p in data.iterdir()) == ["img0.png", "img1.png"]  # nothing written into the data
+
+
+def test_a_data_folder_whose_name_is_not_utf8_trains_and_plots(tmp_path, capsys):
+    """Row 16: a folder name with undecodable bytes (kept by Python as surrogates) reaches the figure's title and
+    the printed lines without a crash."""
+    pytest.importorskip("matplotlib")
+    name = os.fsdecode(b"photos-\xff\xfe")
+    data = _two_image_folder(tmp_path / name)
+    out = tmp_path / "run"
+    code, err = run(["train", "--data", str(data), "--out", str(out), *FAST], capsys)
+    assert code == 0, err
+    assert (out / "loss.png").stat().st_size > 0
+
+
+def test_stdout_that_cannot_encode_a_character_does_not_end_the_run(tmp_path):
+    """Row 15: a cp1252 stdout (a redirect on Windows) gets '?' for the characters it lacks; the run finishes and
+    prints its table."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "e"
+    argv = ["evaluate", "--checkpoint", "pretrained", "--crop", "16", "--num-crops", "2", "--out", str(out)]
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252", "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-m", "minisnn", *argv], cwd=root, capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
+    text = done.stdout.decode("cp1252")  # everything printed is valid cp1252
+    assert "hole PSNR" in text and "?" in text  # the table, with ? for what cp1252 cannot show (−, ×, σ, ...)
+    assert (out / "metrics.json").exists()
+
+
+def test_ctrl_c_while_the_command_line_is_imported_is_status_130_without_a_traceback(tmp_path):
+    """Row 25: a KeyboardInterrupt raised by the import of the command line (simulated deterministically by an
+    import hook) ends with status 130 and no traceback."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, runpy\n"
+        "class Stop:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'minisnn.cli': raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "sys.argv = ['minisnn', '--help']\n"
+        "runpy.run_module('minisnn', run_name='__main__', alter_sys=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_an_unexpected_error_is_reported_as_a_bug_with_where_to_find_the_traceback(monkeypatch, capsys):
+    """Item 7: an error the command line does not anticipate is not passed off as a user error."""
+    from minisnn.cli import evaluate
+
+    def broken(args):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(evaluate, "run", broken)
+    code, err = run(["evaluate", "--checkpoint", "x"], capsys)
+    assert code == 1 and err.count("\n") == 0
+    assert err.startswith("error: unexpected RuntimeError: simulated bug. This is a bug in minisnn")
+    assert "python -m minisnn --debug evaluate --checkpoint x" in err
+    with pytest.raises(RuntimeError, match="simulated bug"):
+        main(["--debug", "evaluate", "--checkpoint", "x"])

@@ -43,6 +43,8 @@ ENCODERS = ("rate", "latency", "direct")
 READOUTS = ("spikes", "membrane", "final")
 TASKS = ("static", "rows")
 NEURON_KINDS = ("lif", "alif")
+#: The hidden neurons' values a classifier can learn, one per neuron (``ClassifierConfig.learn``).
+LEARNABLE = ("decay", "v_th")
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,8 @@ class ClassifierConfig:
                 raise ValueError(f"classifier: {name} must be a positive int, got {value!r}")
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
         object.__setattr__(self, "learn", (self.learn,) if isinstance(self.learn, str) else tuple(self.learn))
-        if set(self.learn) - {"decay", "v_th"} or len(set(self.learn)) != len(self.learn):
-            raise ValueError(f"classifier: learn must be some of ('decay', 'v_th'), got {self.learn!r}")
+        if set(self.learn) - set(LEARNABLE) or len(set(self.learn)) != len(self.learn):
+            raise ValueError(f"classifier: learn must be some of {LEARNABLE}, got {self.learn!r}")
         if self.learn and (self.arch != "mlp" or not self.spiking):
             raise ValueError("classifier: learn (one value per hidden neuron) needs a spiking MLP")
         object.__setattr__(self, "surrogate", (str(self.surrogate[0]), float(self.surrogate[1])))

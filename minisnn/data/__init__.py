@@ -28,7 +28,7 @@ from .masks import (
 )
 from .resolve import open_images
 from .samples import SAMPLE_PHOTOS, SAMPLE_TRAIN, SAMPLE_VAL, SamplePhotos, sample_photos
-from .sources import IMAGE_EXTENSIONS, ArrayImages, FileImages, FolderImages, ImageSource
+from .sources import IMAGE_EXTENSIONS, SPLITS, ArrayImages, FileImages, FolderImages, ImageSource
 
 #: Images whose header claims more pixels are not decoded: ImageTooLargeError, skipped with a warning when
 #: cropping. 64 MP (a 64-MP image is ~770 MB as float32 (3, H, W)); LSDIR's images are ~2-3 MP.
@@ -56,6 +56,7 @@ __all__ = [
     "SAMPLE_PHOTOS",
     "SAMPLE_TRAIN",
     "SAMPLE_VAL",
+    "SPLITS",
     "SamplePhotos",
     "box_mask",
     "digits",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .lsdir import LSDIR, LSDIR_HELP, looks_like_lsdir
 from .samples import sample_photos
-from .sources import FolderImages, ImageSource, check_readable_folder, check_split
+from .sources import SPLITS, FolderImages, ImageSource, check_readable_folder, check_split
 
 __all__ = ["open_images"]
 
@@ -30,7 +30,7 @@ def open_images(spec: str | os.PathLike, split: str = "train", max_images: int |
         PermissionError: the folder cannot be read.
         ValueError: an unknown split, or ``"all"`` for LSDIR (whose splits are separate folders).
     """
-    check_split(split, ("train", "val", "test", "all"))
+    check_split(split, SPLITS)
     if isinstance(spec, str) and spec == "samples":
         if split == "test":
             raise ValueError("split='test' exists for plain folders only; the sample photos have 'train' and 'val'")

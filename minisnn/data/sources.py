@@ -34,6 +34,7 @@ __all__ = [
     "FolderImages",
     "check_max_images",
     "check_readable_folder",
+    "SPLITS",
     "check_split",
     "scan_folder",
     "split_indices",
@@ -180,6 +181,10 @@ def check_max_images(max_images: int | None) -> int | None:
     return int(max_images)
 
 
+#: The splits :func:`~minisnn.data.open_images` and :class:`FolderImages` take ("test": plain folders only).
+SPLITS: tuple[str, ...] = ("all", "train", "val", "test")
+
+
 def check_split(split: str, allowed: Sequence[str]) -> str:
     """Validate a split name against ``allowed``."""
     if not isinstance(split, str) or split not in allowed:
@@ -293,7 +298,7 @@ class FolderImages(FileImages):
     ) -> None:
         root_path = Path(root)
         max_images = check_max_images(max_images)
-        self.split = check_split(split, ("all", "train", "val", "test"))
+        self.split = check_split(split, SPLITS)
         self.extensions = tuple(sorted(_normalise_extensions(extensions)))
         if not root_path.is_dir():
             raise FileNotFoundError(f"FolderImages: root={str(root_path)!r} is not an existing folder")

@@ -68,6 +68,8 @@ INPUT_CHANNELS = {"zero": 4, "harmonic": 4, "pde": 4, "dual": 7}
 RESIDUAL_INITS = ("default", "zero")
 OUTPUT_ACTIVATIONS = ("none", "relu")
 EVAL_VIEWS = (1, 8)
+#: The named configurations, each a classmethod of :class:`SCNN` (``SCNN.reduced()``, ...).
+CONFIGS = ("reduced", "paper", "table1")
 #: Bounds on a configuration (checked when it is built, so also when a checkpoint is loaded): a checkpoint's
 #: header cannot make :meth:`SCNN.from_checkpoint` allocate more than a width-1024 network (~150 MB of weights).
 MAX_WIDTH = 1024

@@ -31,10 +31,9 @@ from minisnn.inpainting.model import SCNN
 from minisnn.nn import Recording, record
 from minisnn.regularise import rate_floor_penalty
 from minisnn.tensor import Tensor, no_grad
-from minisnn.trainer import History, Schedule, TrainingDiverged, train
+from minisnn.trainer import SCHEDULES, History, Schedule, TrainingDiverged, train
 
 LOSSES = ("mse", "hole_weighted")
-SCHEDULES = ("constant", "cosine")
 AUGMENTATIONS = ("none", "flips", "flips+scale")
 #: The scale factors of ``augment="flips+scale"``: each crop is cut from a window 1 to 2 times its side (drawn
 #: log-uniformly) and shrunk to the crop size by area averaging (:class:`~minisnn.data.CropSampler`).

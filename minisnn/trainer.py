@@ -42,6 +42,7 @@ from minisnn.nn import Module
 from minisnn.nn.spiking import NonFiniteCurrentError
 from minisnn.optim import Optimizer
 from minisnn.tensor import Tensor
+from minisnn.training_state import check_training_state, restoring, set_bit_generator_state
 
 SCHEDULES = ("constant", "cosine")
 
@@ -134,7 +135,7 @@ def rng_states(model: Module) -> dict[str, Any]:
 def set_rng_states(model: Module, states: dict[str, Any]) -> None:
     for name, m in model.named_modules():
         if hasattr(m, "rng") and name in states:
-            m.rng.bit_generator.state = states[name]
+            set_bit_generator_state(m.rng, states[name], f"rng_states[{name!r}]")
 
 
 @contextmanager
@@ -176,6 +177,12 @@ def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, do
         raise ValueError(
             f"resume: these settings differ from the checkpoint's, so the run cannot continue exactly: {details}"
         )
+    saved_data, data = saved.get("data"), metadata.get("data")
+    if saved_data is not None and data is not None and saved_data != data:
+        raise ValueError(
+            f"resume: the checkpoint was trained on other data (checkpoint {_describe_data(saved_data)}, now "
+            f"{_describe_data(data)}); resume with the same --data, or start a new run"
+        )
     planned = saved_settings.get("steps")
     cosine = saved_settings.get("lr_schedule") == "cosine" and planned is not None
     if steps == done and (not cosine or done >= planned):
@@ -196,6 +203,10 @@ def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, do
             )
     if steps < done:
         raise ValueError(f"resume: the checkpoint is already at step {done}; pass a number of steps of at least {done}")
+
+
+def _describe_data(data: dict[str, Any]) -> str:
+    return f"{data.get('images')} images, listing fingerprint {data.get('fingerprint')}"
 
 
 def train(
@@ -251,17 +262,19 @@ def train(
         if checkpoint_path is None or not checkpoint_path.exists():
             raise FileNotFoundError(f"resume: no checkpoint at {checkpoint_path} (pass the out_dir of the run)")
         checkpoint = io.load(checkpoint_path)
-        for key in ("step", "optimizer", "batches", "rng_states", "history"):
-            if key not in checkpoint.extra:
-                raise ValueError(f"resume: {checkpoint_path} holds weights only (no {key!r}); it cannot be resumed")
+        check_training_state(checkpoint.extra, checkpoint_path)  # every field's type and range, before any is used
         saved = dict(checkpoint.extra)
         if normalise_config is not None and "config" in saved:
-            saved["config"] = normalise_config(saved["config"])
+            with restoring("config", checkpoint_path):
+                saved["config"] = normalise_config(saved["config"])
         check_resume(saved, metadata, steps, int(checkpoint.extra["step"]))
         model.load_state_dict(checkpoint.state_dict)
-        optimizer.load_state_dict(checkpoint.extra["optimizer"])
-        batches.set_state(checkpoint.extra["batches"])
-        set_rng_states(model, checkpoint.extra["rng_states"])
+        with restoring("optimizer", checkpoint_path):
+            optimizer.load_state_dict(checkpoint.extra["optimizer"])
+        with restoring("batches", checkpoint_path):
+            batches.set_state(checkpoint.extra["batches"])
+        with restoring("rng_states", checkpoint_path):
+            set_rng_states(model, checkpoint.extra["rng_states"])
         history = History.from_dict(checkpoint.extra["history"])
         history.interrupted = False
         start_step = int(checkpoint.extra["step"])

@@ -22,6 +22,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from minisnn.training_state import set_bit_generator_state
+
 from .crops import RNG, CropSampler, _as_hw, validation_crops
 from .masks import make_mask
 from .sources import ImageSource
@@ -189,14 +191,19 @@ class InpaintingBatches:
             yielded = int(state["batches_yielded"])
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"set_state: not an InpaintingBatches state ({err!r})") from err
+        if not isinstance(sampler_state, dict) or yielded < 0:
+            raise ValueError(
+                f"set_state: sampler must be a CropSampler state (a dict) and batches_yielded >= 0, got "
+                f"{type(sampler_state).__name__} and {yielded}"
+            )
         if list(sampler_state.get("crop_size", self.crop_size)) != list(self.crop_size):
             raise ValueError(
                 f"set_state: state has crop_size={sampler_state['crop_size']}, this iterator {list(self.crop_size)}"
             )
         self.sampler.set_state(sampler_state)
-        self._mask_rng.bit_generator.state = mask_state
+        set_bit_generator_state(self._mask_rng, mask_state, "mask_rng")
         if "augment_rng" in state:
-            self._augment_rng.bit_generator.state = state["augment_rng"]
+            set_bit_generator_state(self._augment_rng, state["augment_rng"], "augment_rng")
         self.batches_yielded = yielded
 
     def __repr__(self) -> str:

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from minisnn.training_state import set_bit_generator_state
+
 from .images import CorruptImageError
 from .resize import area_resize
 from .sources import ImageSource
@@ -229,10 +231,12 @@ class CropSampler:
             raise ValueError(
                 f"set_state: the state was saved for a source of {n} images, this source has {len(self.source)}"
             )
-        self._order_rng.bit_generator.state = order_state
-        self._crop_rng.bit_generator.state = crop_state
+        if epoch < -1 or not 0 <= position <= n:
+            raise ValueError(f"set_state: epoch must be >= -1 and position in 0..{n}, got {epoch} and {position}")
+        set_bit_generator_state(self._order_rng, order_state, "sampler.order_rng")
+        set_bit_generator_state(self._crop_rng, crop_state, "sampler.crop_rng")
         if "scale_rng" in state:
-            self._scale_rng.bit_generator.state = state["scale_rng"]
+            set_bit_generator_state(self._scale_rng, state["scale_rng"], "sampler.scale_rng")
         self._epoch_start_state = _bit_state(self._order_rng)
         self._epoch, self._position = epoch, position
         self._order = self._order_rng.permutation(n) if epoch >= 0 else None

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from minisnn.training_state import set_bit_generator_state
+
 
 class LabelledBatches:
     """Endless seeded mini-batches ``(x, y)`` of ``(images, labels)``; one epoch = ⌊N / batch_size⌋ batches."""
@@ -54,7 +56,13 @@ class LabelledBatches:
 
     def set_state(self, state: dict[str, Any]) -> None:
         order = np.asarray(state["order"], dtype=np.int64)
-        if order.shape != (len(self.images),):
-            raise ValueError(f"set_state: the state is for {order.size} examples, this dataset has {len(self.images)}")
-        self.rng.bit_generator.state = state["rng"]
-        self._order, self._position, self.epoch = order, int(state["position"]), int(state["epoch"])
+        n = len(self.images)
+        if order.shape != (n,):
+            raise ValueError(f"set_state: the state is for {order.size} examples, this dataset has {n}")
+        if not np.array_equal(np.sort(order), np.arange(n)):
+            raise ValueError("set_state: order must be a permutation of the examples")
+        position, epoch = int(state["position"]), int(state["epoch"])
+        if not 0 <= position <= n or epoch < 0:
+            raise ValueError(f"set_state: position must be in 0..{n} and epoch >= 0, got {position} and {epoch}")
+        set_bit_generator_state(self.rng, state["rng"], "rng")
+        self._order, self._position, self.epoch = order, position, epoch

@@ -15,6 +15,7 @@ requested.
 from __future__ import annotations
 
 import errno
+import hashlib
 import operator
 import os
 import warnings
@@ -84,6 +85,19 @@ class ImageSource(ABC):
     def names(self) -> list[str]:
         return [self.name(i) for i in range(len(self))]
 
+    def fingerprint(self) -> str:
+        """A short hash (16 hex digits) of the listing: every image's :meth:`fingerprint_entry`, in order. Training
+        runs record it and refuse to resume on a source with another fingerprint (other files, or the same count of
+        other images); decoding nothing, it costs one directory entry per file."""
+        digest = hashlib.sha256()
+        for i in range(len(self)):
+            digest.update(self.fingerprint_entry(i).encode("utf-8", "surrogateescape") + b"\0")
+        return digest.hexdigest()[:16]
+
+    def fingerprint_entry(self, i: int) -> str:
+        """What identifies image ``i`` in :meth:`fingerprint`: its name (file sources add the size in bytes)."""
+        return self.name(i)
+
     def _index(self, i: int) -> int:
         n = len(self)
         try:
@@ -127,6 +141,11 @@ class ArrayImages(ImageSource):
     def load(self, i: int) -> np.ndarray:
         return self._arrays[self._index(i)]
 
+    def fingerprint_entry(self, i: int) -> str:
+        """The name, the shape and a hash of the pixels (the arrays are in memory)."""
+        array = np.ascontiguousarray(self.load(i))
+        return f"{self.name(i)}\t{array.shape}\t{hashlib.sha256(array.tobytes()).hexdigest()[:16]}"
+
 
 class FileImages(ImageSource):
     """Images stored as files, given as an explicit list of paths (order kept).
@@ -160,6 +179,15 @@ class FileImages(ImageSource):
 
     def size(self, i: int) -> tuple[int, int]:
         return image_size(self.path(i))
+
+    def fingerprint_entry(self, i: int) -> str:
+        """The name and the file's size in bytes (one ``stat``; the image is not decoded)."""
+        path = self.path(i)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = -1  # (reading the image will name the problem)
+        return f"{self.name(i)}\t{size}"
 
     @property
     def paths(self) -> list[Path]:

@@ -234,11 +234,20 @@ def fit(
     history = train(
         model, optimizer, batches, loss_fn, steps, schedule=settings.schedule(), validate=check,
         val_every=val_every, checkpoint_every=checkpoint_every, out_dir=out_dir, resume=resume, progress=progress,
-        metadata={"config": model.config.to_dict(), "settings": asdict(settings), "task": "inpainting"},
+        metadata={"config": model.config.to_dict(), "settings": asdict(settings), "task": "inpainting",
+                  **data_record(train_data)},
         normalise_config=lambda saved: type(model.config).from_dict(saved).to_dict(),
         best_metric="hole_psnr" if val_data is not None else None,
     )  # fmt: skip
     return history
+
+
+def data_record(train_data: Any) -> dict[str, Any]:
+    """``{"data": {"images": n, "fingerprint": ...}}`` for an :class:`~minisnn.data.ImageSource` (saved with the
+    checkpoint; a resume on other data is refused), else nothing."""
+    if not hasattr(train_data, "fingerprint"):
+        return {}
+    return {"data": {"images": len(train_data), "fingerprint": train_data.fingerprint()}}
 
 
 def history_summary(history: History) -> dict[str, Any]:

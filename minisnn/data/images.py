@@ -15,9 +15,11 @@ Pillow mode            conversion
 ``CMYK``, ``YCbCr`` …  converted to RGB by Pillow
 =====================  =======================================================================
 
-16-bit *colour* PNGs are reduced to 8 bits per channel by Pillow itself (it has no 48-bit RGB
-mode); 16-bit *grey* PNGs keep their full precision. JPEG EXIF orientation is applied, and
-:func:`image_size` reports the size after that rotation, so both always agree.
+16-bit *colour* PNGs and TIFFs are reduced to 8 bits per channel by Pillow itself (it has no 48-bit
+RGB mode); 16-bit *grey* PNGs and TIFFs keep their full precision. A multi-page TIFF (a stack, as
+microscopes write) is read as its **first page**; :func:`image_size` reports that page's size. JPEG
+EXIF orientation is applied, and :func:`image_size` reports the size after that rotation, so both
+always agree.
 
 **Size limit.** An image whose header claims more than ``minisnn.data.MAX_IMAGE_PIXELS`` pixels
 (default 64 000 000, i.e. 64 MP, ~770 MB as float32; ``None`` for no limit of ours) is refused with

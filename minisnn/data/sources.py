@@ -42,7 +42,7 @@ __all__ = [
     "iter_image_files",
 ]
 
-IMAGE_EXTENSIONS: tuple[str, ...] = ("png", "jpg", "jpeg", "bmp", "webp")
+IMAGE_EXTENSIONS: tuple[str, ...] = ("png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff")
 VAL_EVERY = 10  # plain folders: positions 0, 10, 20, ... of the sorted listing are validation images
 
 

@@ -195,3 +195,28 @@ def test_images_above_the_pixel_limit_are_refused_before_decoding(tmp_path, monk
         read_image(small)
     monkeypatch.setattr(minisnn.data, "MAX_IMAGE_PIXELS", 200)
     assert read_image(small).shape == (3, 10, 20)
+
+
+# ---- TIFF (issue 21, row 29) --------------------------------------------------------------------------------------
+def test_tiff_rgb_16_bit_grey_and_multi_page(tmp_path):
+    rgb = _rng_u8((6, 9, 3))
+    Image.fromarray(rgb).save(tmp_path / "rgb.tif")
+    np.testing.assert_array_equal(read_image(tmp_path / "rgb.tif"), rgb.transpose(2, 0, 1) / np.float32(255))
+    grey16 = np.random.default_rng(1).integers(0, 65536, size=(5, 4), dtype=np.uint16)
+    Image.fromarray(grey16).save(tmp_path / "grey16.tiff")
+    out = read_image(tmp_path / "grey16.tiff")
+    np.testing.assert_array_equal(out[0], grey16 / np.float32(65535))  # full 16-bit precision, like a grey PNG
+    first, second = Image.fromarray(rgb), Image.fromarray(255 - rgb[:4, :5])
+    first.save(tmp_path / "stack.tif", save_all=True, append_images=[second])
+    assert Image.open(tmp_path / "stack.tif").n_frames == 2
+    np.testing.assert_array_equal(read_image(tmp_path / "stack.tif"), rgb.transpose(2, 0, 1) / np.float32(255))
+    assert image_size(tmp_path / "stack.tif") == (6, 9)  # the first page's size, which read_image returns
+
+
+def test_a_folder_of_tiffs_is_a_dataset(tmp_path):
+    from minisnn.data import FolderImages, open_images
+
+    for k, ext in enumerate(["tif", "tiff", "TIF"]):
+        Image.fromarray(_rng_u8((8, 8, 3), seed=k)).save(tmp_path / f"img{k}.{ext}", format="TIFF")
+    assert len(FolderImages(tmp_path)) == 3
+    assert len(open_images(str(tmp_path), "all")) == 3

@@ -264,6 +264,11 @@ def conv2d(
         raise ValueError(f"conv2d: x must be 4-D (N, C, H, W), got shape {x.shape}")
     if weight.ndim != 4:
         raise ValueError(f"conv2d: weight must be 4-D (O, C, kh, kw), got shape {weight.shape}")
+    if 0 in weight.shape:
+        raise ValueError(
+            f"conv2d: weight must have at least one output channel, input channel and kernel tap, got shape "
+            f"{weight.shape}"
+        )
     if x.shape[1] != weight.shape[1]:
         raise ValueError(
             f"conv2d: x has {x.shape[1]} channels (shape {x.shape}) but weight expects {weight.shape[1]} "

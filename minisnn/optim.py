@@ -56,7 +56,24 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: params is empty (did you pass model.parameters()?)")
-        self.lr = self._check("lr", lr)
+        seen: dict[int, int] = {}
+        for k, p in enumerate(self.params):
+            if id(p) in seen:  # it would be updated twice per step
+                raise ValueError(
+                    f"{type(self).__name__}: params holds the same parameter twice (entries {seen[id(p)]} and {k}, "
+                    f"shape {p.shape}); pass each parameter once (model.parameters() does)"
+                )
+            seen[id(p)] = k
+        self.lr = lr
+
+    @property
+    def lr(self) -> float:
+        """The learning rate: a finite number > 0, checked whenever it is set (a schedule sets it every step)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = self._check("lr", value)
 
     def _check(self, name: str, value: Any) -> Any:
         """Validate hyper-parameter ``name`` (see the class docstring); returns it as a float/tuple/int."""

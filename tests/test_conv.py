@@ -180,3 +180,13 @@ def test_every_gemm_gets_blas_compatible_operands(algorithm, monkeypatch):
     F.conv2d(x, w, padding=1, algorithm=algorithm).sum().backward()
     assert len(calls) >= (3 if algorithm == "im2col" else 9)  # every GEMM goes through np.matmul
     assert all(all(flags) for flags in calls), calls
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 3, 3), (2, 3, 0, 3), (2, 3, 3, 0)])
+def test_a_weight_with_an_empty_axis_is_refused_by_name(shape):
+    """Issue 21, row 27: not NumPy's 'cannot reshape array of size 0'."""
+    from minisnn import functional as F
+
+    x = np.zeros((1, 3, 5, 5), np.float32)
+    with pytest.raises(ValueError, match=r"conv2d: weight must have at least one output channel, input channel"):
+        F.conv2d(x, np.zeros(shape, np.float32))

@@ -134,3 +134,26 @@ def test_hyperparameters_are_checked_when_given_and_when_loaded():
     for key, bad in (("lr", "0.1"), ("betas", [0.9]), ("eps", float("nan")), ("step_count", -1)):
         with pytest.raises((TypeError, ValueError), match=rf"Adam: {key} must be"):
             optim.Adam([p]).load_state_dict({**state, key: bad})
+
+
+# ---- issue 21, row 27 ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps, lr=1e-3), lambda ps: optim.SGD(ps, lr=0.1)])
+def test_the_same_parameter_twice_is_refused_not_stepped_twice(make):
+    from minisnn.nn import Linear
+
+    layer = Linear(2, 3)
+    with pytest.raises(ValueError, match=r"the same parameter twice \(entries 0 and 2, shape \(3, 2\)\)"):
+        make([layer.weight, layer.bias, layer.weight])
+    make(layer.parameters())  # tied weights appear once in parameters(): accepted
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 0.0, -1e-3])
+def test_a_learning_rate_set_after_construction_is_checked(value):
+    from minisnn.nn import Linear
+
+    opt = optim.Adam(Linear(2, 2).parameters(), lr=1e-3)
+    with pytest.raises(ValueError, match="Adam: lr must be > 0 and finite"):
+        opt.lr = value
+    assert opt.lr == 1e-3  # unchanged
+    opt.lr = 5e-4
+    assert opt.state_dict()["lr"] == 5e-4

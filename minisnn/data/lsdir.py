@@ -79,7 +79,9 @@ def _walk_train(train_dir: Path) -> Iterator[Path]:
 def _read_train_json(json_path: Path, root: Path, max_images: int | None) -> list[Path]:
     try:
         entries = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    except RecursionError:  # nesting deeper than the interpreter's stack: not a listing
+        raise ValueError(f"LSDIR: cannot parse the meta-file {str(json_path)!r}: nested too deeply") from None
+    except (OSError, ValueError) as err:  # ValueError: JSONDecodeError, bad UTF-8, an integer of 4300+ digits
         raise ValueError(f"LSDIR: cannot parse the meta-file {str(json_path)!r}: {err}") from err
     if not isinstance(entries, list):
         raise ValueError(

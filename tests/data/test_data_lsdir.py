@@ -112,3 +112,17 @@ def test_shard_walk_survives_symlink_loops_and_unreadable_shards(fake_lsdir, lsd
     assert names == [n for n in lsdir_names[0] if "/0002000/" not in n]
     messages = "\n".join(str(w.message) for w in record)
     assert "0009000" in messages and "x.png" in messages and "skipping folder" in messages
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("[" * 100_000 + "]" * 100_000, "nested too deeply"), ("[" + "9" * 5000 + "]", "digits"), (b"\xff\xfe[]", "utf")],
+    ids=["deep", "huge-integer", "not-utf8"],
+)
+def test_a_hostile_train_json_is_a_value_error_naming_it(fake_lsdir, text, words):
+    """Issue 21, row 23: RecursionError and the integer-digits limit become one error naming train.json."""
+    path = fake_lsdir / "train.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(ValueError, match="train.json") as info:
+        LSDIR(fake_lsdir, split="train")
+    assert words in str(info.value).lower()

@@ -464,3 +464,73 @@ def test_an_unexpected_error_is_reported_as_a_bug_with_where_to_find_the_traceba
     assert "python -m minisnn --debug evaluate --checkpoint x" in err
     with pytest.raises(RuntimeError, match="simulated bug"):
         main(["--debug", "evaluate", "--checkpoint", "x"])
+
+
+# ---- memory bounded before it is allocated (issue 21, item 4, rows 2, 6) -----------------------------------------
+def _budget_for(checkpoint, crop, crops_in_chunk):
+    """What available_bytes must say for evaluate to fit ``crops_in_chunk`` crops (and the crops it keeps)."""
+    from minisnn.cli.evaluate import MEMORY_SHARE
+    from minisnn.inpainting import SCNN, memory
+
+    fixed, per_pixel = memory.peak_line([SCNN.from_checkpoint(checkpoint)])
+    kept = 3 * 6 * crop**2 * 4  # --num-crops 6, 3 float32 planes
+    return (kept + fixed + (crops_in_chunk + 0.5) * per_pixel * crop**2) / MEMORY_SHARE
+
+
+def test_evaluate_takes_a_smaller_chunk_when_memory_is_short_with_the_same_numbers(tmp_path, capsys, trained,
+                                                                                  monkeypatch):  # fmt: skip
+    import json
+
+    from minisnn.inpainting import memory
+
+    argv = ["evaluate", "--checkpoint", str(trained / "model.npz"), "--crop", "32", "--num-crops", "6", "--chunk", "6"]
+    assert main([*argv, "--out", str(tmp_path / "roomy")]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(_budget_for(trained / "model.npz", 32, 2)))
+    assert main([*argv, "--out", str(tmp_path / "short")]) == 0
+    said = capsys.readouterr().out
+    assert "(--chunk 6 would need about" in said and "evaluating 2 crops at a time instead" in said
+    roomy, short = (json.loads((tmp_path / name / "metrics.json").read_text()) for name in ("roomy", "short"))
+    for method in ("model", "biharmonic"):
+        row = roomy["model"] if method == "model" else roomy["baselines"][method]
+        other = short["model"] if method == "model" else short["baselines"][method]
+        # the same crops and masks along another chunking: equal up to float32 rounding (a stated tolerance)
+        assert other["hole_psnr"] == pytest.approx(row["hole_psnr"], abs=1e-4)
+
+
+def test_evaluate_refuses_in_one_line_when_not_one_crop_fits(tmp_path, capsys, trained, monkeypatch):
+    from minisnn.inpainting import memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(_budget_for(trained / "model.npz", 32, 0) * 0.9))
+    out = tmp_path / "e"
+    code, err = run(["evaluate", "--checkpoint", str(trained / "model.npz"), "--crop", "32", "--num-crops", "6",
+                     "--out", str(out)], capsys)  # fmt: skip
+    assert code == 2 and err.count("\n") == 0, err
+    assert err.startswith("error: --crop 32: evaluating one crop needs about") and "use a smaller --crop" in err
+    assert not out.exists()  # refused before anything was made
+
+
+def test_evaluate_refuses_crops_that_alone_exceed_the_memory(tmp_path, capsys, trained, monkeypatch):
+    from minisnn.inpainting import memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda: 50_000_000)
+    code, err = run(["evaluate", "--checkpoint", str(trained / "model.npz"), "--crop", "512", "--num-crops", "100",
+                     "--save-arrays", "--out", str(tmp_path / "e")], capsys)  # fmt: skip
+    assert code == 2 and err.count("\n") == 0, err
+    assert err.startswith(
+        "error: --num-crops 100 of --crop 512: the crops, outputs and masks alone need 2.41 GB, more than the 40 MB"
+    )  # 23 planes
+
+
+def test_running_out_of_memory_anyway_is_one_line_naming_the_sizes(tmp_path, capsys, trained, monkeypatch):
+    import minisnn.inpainting
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 3.2 GiB for an array")
+
+    monkeypatch.setattr(minisnn.inpainting, "evaluate", out_of_memory)
+    code, err = run(["evaluate", "--checkpoint", str(trained / "model.npz"), "--crop", "32", "--num-crops", "6",
+                     "--out", str(tmp_path / "e")], capsys)  # fmt: skip
+    assert code == 2 and err.count("\n") == 0, err
+    assert err == ("error: out of memory: Unable to allocate 3.2 GiB for an array; try smaller values of --chunk (6), "
+                   "--crop (32), --num-crops (6)")  # fmt: skip

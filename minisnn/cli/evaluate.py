@@ -12,7 +12,7 @@ from minisnn import io
 
 from .common import figures_available, is_plain_folder, printable
 from .flags import MAX_BATCH, MAX_CROP, MAX_CROPS, int_in, positive_int, seed
-from .outdir import prepare_out
+from .outdir import CLIError, prepare_out
 
 
 def add_parser(commands: Any) -> None:
@@ -65,6 +65,54 @@ def load_model(spec: str) -> Any:
     return SCNN.from_checkpoint(spec)
 
 
+#: The share of the available memory an evaluation plans to use (the rest: the interpreter, BLAS, the fills).
+MEMORY_SHARE = 0.8
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.2f} GB" if n >= 1e8 else f"{n / 1e6:.0f} MB"
+
+
+def chunk_that_fits(args: argparse.Namespace, models: list[Any]) -> int:
+    """``--chunk``, or a smaller chunk when the machine's available memory cannot hold it (said in one line), or a
+    one-line refusal when not even one crop fits -- decided before anything of the evaluation's size exists: the
+    crops kept for the whole run (and with ``--save-arrays`` the outputs and masks) plus the networks' peak for a
+    chunk, measured on two small probes (:mod:`minisnn.inpainting.memory`)."""
+    from minisnn.inpainting.memory import available_bytes, largest_chunk
+
+    args.chunk = min(args.chunk, args.num_crops)  # a chunk never holds more than the crops there are
+    available = available_bytes()
+    if available is None:
+        return args.chunk
+    budget = MEMORY_SHARE * available
+    # the crops' 3 planes; with --save-arrays the whole set (crops, masks, inputs: 8 planes) and every method's
+    # outputs (3 planes each: the models and the 4 classical fills)
+    planes = 8 + 3 * (len(models) + 4) if args.save_arrays else 3
+    kept = args.num_crops * planes * args.crop**2 * 4
+    if kept > budget:
+        what = "crops, outputs and masks" if args.save_arrays else "crops"
+        raise CLIError(
+            f"--num-crops {args.num_crops} of --crop {args.crop}: the {what} alone need {_gb(kept)}, more than the "
+            f"{_gb(budget)} this machine can give now; evaluate fewer or smaller crops"
+        )
+    chunk, fixed, per_crop = largest_chunk(models, args.crop, args.chunk, budget - kept)
+    views = max(m.config.eval_views for m in models)
+    if chunk == 0:
+        hint = " or --eval-views 1" if views > 1 else ""
+        raise CLIError(
+            f"--crop {args.crop}: evaluating one crop needs about {_gb(fixed + per_crop)} (measured on smaller probes"
+            f"{f', {views} views' if views > 1 else ''}), more than the {_gb(budget - kept)} this machine can give "
+            f"now; use a smaller --crop{hint}"
+        )
+    if chunk < args.chunk:
+        print(
+            f"(--chunk {args.chunk} would need about {_gb(fixed + per_crop * args.chunk)}, more than the "
+            f"{_gb(budget - kept)} available: evaluating {chunk} crops at a time instead; the numbers are the same "
+            "up to float rounding)"
+        )
+    return chunk
+
+
 def run(args: argparse.Namespace) -> int:
     from minisnn.data import Batch, ValidationSet, open_images, validation_set
     from minisnn.inpainting import evaluate, figures, metrics_table
@@ -75,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         for m in (model, ablation):
             if m is not None:
                 m.set_eval_views(args.eval_views)
+    args.chunk = chunk_that_fits(args, [m for m in (model, ablation) if m is not None])  # the one used, if smaller
     out = Path(args.out)
     prepare_out(out, resume=False, overwrite=True, model_files=(), data=args.data)
     split = args.split or ("all" if is_plain_folder(args.data) else "val")

@@ -70,6 +70,16 @@ def _tally(seen: Counter[str]) -> str:
     return f" (NumPy's floating-point warnings during the run: {kinds})"
 
 
+def _smaller(args: argparse.Namespace) -> str:
+    """What to make smaller after a MemoryError: the size flags this command has, with their values."""
+    flags = [f"--{name.replace('_', '-')} ({getattr(args, name)})" for name in SIZE_FLAGS if getattr(args, name, None)]
+    return f"try smaller values of {', '.join(flags)}" if flags else "free some memory and try again"
+
+
+#: The flags that set how much a command holds at once, in the order to try them.
+SIZE_FLAGS = ("chunk", "batch_size", "crop", "num_crops", "eval_views", "num_steps")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a command; user errors end with status 2 and one line on stderr (``--debug``: the traceback)."""
     from minisnn.nn import StateDictError
@@ -93,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {error}{_tally(seen)}", file=sys.stderr)
         return 1
+    except MemoryError as error:  # the estimates leave headroom; a limit or another process can still take it
+        if args.debug:
+            raise
+        print(f"error: out of memory{': ' + str(error) if str(error) else ''}; {_smaller(args)}", file=sys.stderr)
+        return 2
     except (CLIError, ValueError, OSError, ImportError, StateDictError) as error:
         if args.debug:
             raise

@@ -5,11 +5,12 @@ first few crops for figures), but the crop set itself grows with the number of c
 holds 8 float32 channels per crop (0.13 MB per 64×64 crop, more while it is built); a
 :class:`~minisnn.data.ValidationSet` -- what ``python -m minisnn evaluate`` uses -- keeps only the crops' 3 channels
 (0.05 MB per 64×64 crop) and makes the masks and network inputs one chunk at a time, with the same numbers.
-Measured peak RSS of ``python -m minisnn evaluate`` (reduced spiking model, 64×64 crops, ``--chunk 32``): ~0.55 GB
-at 100 crops, ~0.59 GB at 500, i.e. one chunk's spiking activity (``--chunk`` scales it) plus ~0.1 MB per crop (the
-crops, and heap that the C allocator keeps). A model with ``eval_views=8`` (the shipped pair) keeps the spikes of all
-8 views of a chunk: ~1.3 GB for the pretrained SC-NN and its ablation at 200 crops and ``--chunk 32``, ~0.44 GB for
-the SC-NN alone at ``--chunk 8`` (measured).
+The networks run without a graph and record one spike count per neuron (no T axis, no backward buffers), view by
+view. Measured peak RSS of ``python -m minisnn evaluate`` (64×64 crops, ``--chunk 32``): 0.28 GB at 100 crops and
+0.30 GB at 500 for a reduced SC-NN with one view, 0.45 GB for the pretrained SC-NN and its ablation (8 views each)
+at 200 crops. Before it allocates anything of a chunk's size, the command estimates the peak from two small probes
+(:mod:`minisnn.inpainting.memory`) and takes a smaller chunk, or refuses in one line, when the machine cannot hold
+it.
 
 Per method (model, ablation, each baseline), on the hole pixels unless named "full":
 

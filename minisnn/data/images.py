@@ -22,7 +22,8 @@ EXIF orientation is applied, and :func:`image_size` reports the size after that 
 always agree.
 
 **Size limit.** An image whose header claims more than ``minisnn.data.MAX_IMAGE_PIXELS`` pixels
-(default 64 000 000, i.e. 64 MP, ~770 MB as float32; ``None`` for no limit of ours) is refused with
+(default 64 000 000, i.e. 64 MP: ~770 MB as float32, and a peak of ~1.2 GB while an RGB one is decoded;
+``None`` for no limit of ours) is refused with
 :class:`ImageTooLargeError` *before* its pixels are decoded — a 262 KB PNG can claim 10000×9000 pixels
 and would cost GBs. Pillow's own decompression-bomb check (``PIL.Image.MAX_IMAGE_PIXELS``, an error
 above twice that) is reported the same way instead of aborting. :class:`ImageTooLargeError` is a
@@ -112,22 +113,28 @@ def _orientation(img: Image.Image) -> int:
 
 
 def _to_chw(img: Image.Image) -> np.ndarray:
-    """Convert a loaded Pillow image to a float32 (3, H, W) array in [0, 1]."""
+    """Convert a loaded Pillow image to a float32 (3, H, W) array in [0, 1].
+
+    Written plane by plane into the one output array, so that decoding a 64-MP RGB image peaks at the output
+    (~770 MB) plus Pillow's copy and one uint8 view (~0.45 GB), not at three float copies."""
     mode = img.mode
+    h, w = img.size[1], img.size[0]
+    out = np.empty((3, h, w), dtype=np.float32)
     if mode in _SIXTEEN_BIT_MODES:
-        grey = np.asarray(img).astype(np.float32)
-        grey = np.clip(grey, 0.0, 65535.0) / np.float32(65535.0)
+        np.divide(np.asarray(img), np.float32(65535.0), out=out[0], dtype=np.float32)
+        np.clip(out[0], 0.0, 1.0, out=out[0])
     elif mode == "F":
-        grey = np.clip(np.asarray(img, dtype=np.float32), 0.0, 1.0)
+        np.clip(np.asarray(img, dtype=np.float32), 0.0, 1.0, out=out[0])
     elif mode in {"L", "1", "LA", "La"}:
-        grey = np.asarray(img.convert("L"), dtype=np.float32) / np.float32(255.0)
-    else:
-        grey = None
-    if grey is not None:
-        return np.ascontiguousarray(np.broadcast_to(grey, (3, *grey.shape)), dtype=np.float32)
-    # RGB, RGBA (alpha dropped), P/PA (palette lookup), CMYK, YCbCr, LAB, HSV, RGBX, RGBa, ...
-    rgb = np.asarray(img.convert("RGB"), dtype=np.float32) / np.float32(255.0)
-    return np.ascontiguousarray(rgb.transpose(2, 0, 1))
+        np.divide(np.asarray(img.convert("L")), np.float32(255.0), out=out[0], dtype=np.float32)
+    else:  # RGB, RGBA (alpha dropped), P/PA (palette lookup), CMYK, YCbCr, LAB, HSV, RGBX, RGBa, ...
+        rgb = np.asarray(img if mode == "RGB" else img.convert("RGB"))  # (H, W, 3) uint8
+        for c in range(3):
+            np.divide(rgb[..., c], np.float32(255.0), out=out[c], dtype=np.float32)
+        return out
+    out[1] = out[0]  # grey: the same plane three times
+    out[2] = out[0]
+    return out
 
 
 def read_image(path: PathLike) -> np.ndarray:

@@ -220,3 +220,23 @@ def test_a_folder_of_tiffs_is_a_dataset(tmp_path):
         Image.fromarray(_rng_u8((8, 8, 3), seed=k)).save(tmp_path / f"img{k}.{ext}", format="TIFF")
     assert len(FolderImages(tmp_path)) == 3
     assert len(open_images(str(tmp_path), "all")) == 3
+
+
+@pytest.mark.parametrize(("channels", "bound"), [(3, 1.6), (1, 1.3)])
+def test_decoding_allocates_little_beyond_the_float_image(tmp_path, channels, bound):
+    """Issue 21, row 22: a 64-MP file within MAX_IMAGE_PIXELS peaked at 1.8 GB (three float copies of a 770 MB
+    image); the planes are now written into the one output array. NumPy's share of the peak, traced."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    shape = (400, 500, 3) if channels == 3 else (400, 500)
+    path = tmp_path / "big.png"
+    Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)).save(path)
+    tracemalloc.start()
+    try:
+        image = read_image(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert image.shape == (3, 400, 500) and image.dtype == np.float32
+    assert peak <= bound * image.nbytes, peak / image.nbytes

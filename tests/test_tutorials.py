@@ -11,8 +11,12 @@ TUTORIALS = Path(__file__).resolve().parent.parent / "tutorials"
 NOTEBOOKS = sorted(TUTORIALS.glob("[0-9][0-9]_*.ipynb"))
 
 
-def test_there_are_nine_tutorials():
-    assert [p.name[:2] for p in NOTEBOOKS] == [f"0{i}" for i in range(1, 10)], [p.name for p in NOTEBOOKS]
+def test_the_notebooks_are_numbered_without_gaps_and_all_on_the_course_map():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert len(NOTEBOOKS) >= 9 and numbers == list(range(numbers[0], numbers[0] + len(numbers))), numbers
+    course_map = (TUTORIALS / "README.md").read_text()
+    missing = [p.name for p in NOTEBOOKS if f"]({p.name})" not in course_map]
+    assert not missing, f"not linked from tutorials/README.md's course map: {missing}"
 
 
 def code_cells(path: Path) -> list[str]:

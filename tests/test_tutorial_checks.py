@@ -32,6 +32,65 @@ def assert_rejected(result, capsys):
     return out
 
 
+# ------------------------------------------------------------------------------------------ tutorial 00
+def count_placeholder(spikes):  # the notebook's placeholder
+    return None
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [(count_placeholder, "returns None: fill it in"), (lambda s: 1 / 0, "raised ZeroDivisionError"),
+     (lambda s: np.zeros(np.shape(s)[1], int), "differ from the count read-out"),
+     (lambda s: [["a"] * 3], "class indices")],
+    ids=["placeholder", "raises", "all zeros", "not numbers"],
+)  # fmt: skip
+def test_count_readout_check_rejects_the_placeholder_and_says_what_to_return(wrong, says, capsys):
+    out = assert_rejected(checks.check_count_readout(wrong), capsys)
+    assert says in out, out
+
+
+@pytest.mark.parametrize(
+    ("slip", "concept"),
+    [
+        (lambda s: s.sum(axis=1).argmax(axis=1), "one prediction per time step"),  # counted over the digits axis
+        (lambda s: s.sum(axis=0).argmax(axis=0), "one prediction per output neuron"),  # argmax over the digits
+        (lambda s: s.sum(axis=2).argmax(axis=0), "the sum ran over the output neurons"),  # a step index per digit
+        (lambda s: s.sum(axis=0), "these are the spike counts"),  # the counts, not the class
+        (lambda s: s.mean(axis=0), "these are the spike counts (or rates)"),  # the rates, not the class
+        (lambda s: s.argmax(axis=0), "one number per output neuron"),  # each neuron's first spike step
+        (lambda s: s.sum(axis=0).argmax(axis=1)[:, None], "shape (N,)"),  # a column
+        (lambda s: s.sum(axis=0).argmin(axis=1), "busiest output neuron, not the quietest"),  # argmin
+        (lambda s: s[-1].argmax(axis=1), "one time step is a snapshot"),  # the last step only
+        (lambda s: s[0].argmax(axis=1), "one time step is a snapshot"),  # the first step only
+        (lambda s: s.max(axis=0).argmax(axis=1), "whether a neuron fired at all"),  # fired or not
+        (lambda s: s.any(axis=0).argmax(axis=1), "whether a neuron fired at all"),
+        (lambda s: s.sum(axis=0).argmax(axis=1) + 1, "class indices start at zero"),  # digits numbered from one
+        (lambda s: np.argsort(s.sum(axis=0), axis=1, kind="stable")[:, -1], "the lowest class index wins"),  # ties
+        (lambda s: s.sum(axis=0).max(axis=1), "the largest count itself"),  # max instead of argmax
+    ],
+    ids=["summed over digits", "argmax over digits", "summed over neurons", "counts returned", "rates returned",
+         "first-spike steps returned", "a column", "argmin", "last step", "first step", "fired at all (max)",
+         "fired at all (any)", "indices from one", "ties to the highest", "max instead of argmax"],
+)  # fmt: skip
+def test_count_readout_check_names_each_slip_and_no_number(slip, concept, capsys):
+    out = assert_rejected(checks.check_count_readout(slip), capsys)
+    assert concept in out, out
+    assert not re.search(r"\d", out), out  # no class, no count: nothing to bisect on
+
+
+def test_count_readout_check_accepts_the_solution_and_equivalent_answers(capsys):
+    assert checks.check_count_readout(solution("00_count_readout").predict_digits)
+    assert "correct ✔" in capsys.readouterr().out
+    equivalents = [
+        lambda s: s.mean(axis=0).argmax(axis=1),  # rates rank the neurons as the counts do
+        lambda s: list(s.sum(axis=0).argmax(axis=1).astype(float)),  # a list, classes as 3.0
+        lambda s: np.array([max(range(s.shape[2]), key=lambda k: (s[:, n, k].sum(), -k)) for n in range(s.shape[1])]),
+    ]
+    for answer in equivalents:
+        assert checks.check_count_readout(answer)
+        assert "correct ✔" in capsys.readouterr().out
+
+
 # ------------------------------------------------------------------------------------------ tutorial 01
 class PlaceholderTanh(Function):  # the notebook's placeholder
     def forward(self, x):

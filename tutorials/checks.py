@@ -35,6 +35,113 @@ def _report_exception(error: Exception, what: str = "your code") -> bool:
     return False
 
 
+# ------------------------------------------------------------------------------------------ tutorial 00
+def count_readout_reference(spikes: np.ndarray) -> np.ndarray:
+    """The count read-out: the class whose output neuron fires most often over the T steps; ties (and a digit with no
+    output spike at all) go to the lowest class index."""
+    return np.asarray(spikes).sum(axis=0).argmax(axis=1)
+
+
+def _count_readout_cases() -> list[tuple[str, np.ndarray]]:
+    """(name, output spikes (T, N, K)); T, N and K differ in every case, so an answer over the wrong axis has the
+    wrong shape. Each case holds a trap for some slip; random trains last."""
+    cases = []
+    busy = np.zeros((9, 3, 10), np.float32)
+    busy[:6, 0, 4] = 1  # digit 0: neuron 4 fires most, but not at the last step...
+    busy[6:, 0, 7] = 1  # ...neuron 7 fires at the last steps, fewer times...
+    busy[[0, 8], 0, 2] = 1  # ...and neuron 2 fires at the first and the last step
+    busy[1:8, 1, 9] = 1  # digit 1: neuron 9 fires most, neurons 0 and 5 once each
+    busy[[3], 1, 0] = busy[[8], 1, 5] = 1
+    busy[::2, 2, 6] = 1  # digit 2: neuron 6 every other step (the most), neuron 1 three times, at the end
+    busy[6:, 2, 1] = 1
+    cases.append(("a busy output neuron that is silent at the last step", busy))
+    ties = np.zeros((6, 4, 10), np.float32)
+    ties[:4, 0, 3] = ties[2:, 0, 8] = 1  # digit 0: neurons 3 and 8 tie
+    ties[:5, 2, 9] = ties[1:4, 2, 2] = 1  # digit 1 stays silent; digit 2: neuron 9 wins
+    ties[[0, 2, 4], 3, 5] = ties[[1, 3, 5], 3, 1] = 1  # digit 3: neurons 1 and 5 tie
+    cases.append(("ties, and a digit with no output spike at all", ties))
+    rng = np.random.default_rng(0)
+    rates = rng.uniform(0.02, 0.3, (30, 10)) * np.where(rng.random((30, 10)) < 0.2, 3.0, 1.0)
+    cases.append(("random spike trains", (rng.random((20, 30, 10)) < np.minimum(rates, 0.95)).astype(np.float32)))
+    return cases
+
+
+def _count_readout_slips() -> list[tuple[Callable[[np.ndarray], np.ndarray], str]]:
+    """The read-outs of the usual slips, each with the concept it misses (no digits: nothing to bisect on)."""
+
+    def tie_to_the_highest(s: np.ndarray) -> np.ndarray:
+        return s.shape[2] - 1 - s.sum(axis=0)[:, ::-1].argmax(axis=1)
+
+    return [
+        (lambda s: s.sum(axis=0).argmin(axis=1), "the digit is named by the busiest output neuron, not the quietest"),
+        (lambda s: s[-1].argmax(axis=1), "one time step is a snapshot: the count adds a neuron's spikes over the "
+         "whole window"),
+        (lambda s: s[0].argmax(axis=1), "one time step is a snapshot: the count adds a neuron's spikes over the "
+         "whole window"),
+        (lambda s: s.max(axis=0).argmax(axis=1), "whether a neuron fired at all is not how often it fired: the "
+         "read-out counts every spike"),
+        (lambda s: s.sum(axis=0).argmax(axis=1) + 1, "class indices start at zero: output neuron k stands for the "
+         "digit k"),
+        (tie_to_the_highest, "a tie (or a digit with no output spike): the lowest class index wins, as the rule says"),
+        (lambda s: s.sum(axis=0).max(axis=1), "that is the largest count itself; the prediction is which neuron "
+         "reached it (its index)"),
+        (lambda s: s.sum(axis=2).argmax(axis=0), "the sum ran over the output neurons: keep each neuron's count "
+         "apart, it is that neuron's vote"),
+    ]  # fmt: skip
+
+
+def check_count_readout(predict: Callable[[np.ndarray], Any]) -> bool:
+    """Exercise 00: ``predict(spikes (T, N, K)) -> (N,)`` class indices by the spike count. Names the slip it
+    recognises (the wrong axis, argmin, one step only, fired-or-not, counts or the largest count returned, indices
+    from one, ties), never a class or a count."""
+    cases = _count_readout_cases()
+    answers = []
+    for _, spikes in cases:
+        try:
+            got = predict(spikes.copy())
+        except Exception as error:  # noqa: BLE001 - any mistake: report it instead of stopping the notebook
+            return _report_exception(error, "predict_digits")
+        if got is None:
+            print("predict_digits returns None: fill it in, returning one class index per digit (shape (N,))")
+            return False
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            print("predict_digits must return an array of class indices (whole numbers), one per digit")
+            return False
+        steps, n, k = spikes.shape
+        if got.shape != (n,):
+            counts = spikes.sum(axis=0)
+            if got.shape == (n, k) and any(np.allclose(got, c) for c in (counts, counts / steps)):
+                print("not yet: these are the spike counts (or rates) of the output neurons; return the class they "
+                      "name, one index per digit")  # fmt: skip
+            elif got.shape == (n, k):
+                print("not yet: one number per output neuron; return one class index per digit, shape (N,)")
+            elif got.shape == (steps,):
+                print("not yet: one prediction per time step; a digit's answer comes from counting over the time "
+                      "steps, one prediction per digit, shape (N,)")  # fmt: skip
+            elif got.shape == (k,):
+                print("not yet: one prediction per output neuron; for each digit, pick among its output neurons "
+                      "(one prediction per digit, shape (N,))")  # fmt: skip
+            else:
+                print("not yet: return one class index per digit, an array of shape (N,) for spikes of shape "
+                      "(T, N, K)")  # fmt: skip
+            return False
+        answers.append(got)
+    if all(np.array_equal(got, count_readout_reference(s)) for got, (_, s) in zip(answers, cases, strict=True)):
+        print("correct ✔  (a busy neuron silent at the last step, ties, a silent digit, random trains)")
+        return True
+    for slip, concept in _count_readout_slips():
+        if all(np.array_equal(got, slip(s)) for got, (_, s) in zip(answers, cases, strict=True)):
+            print(f"not yet: {concept}")
+            return False
+    wrong = next(name for got, (name, s) in zip(answers, cases, strict=True)
+                 if not np.array_equal(got, count_readout_reference(s)))  # fmt: skip
+    print(f"not yet: the predictions differ from the count read-out on {wrong}. Revisit the count read-out of "
+          "section 3: what is counted, over which steps, and which neuron's count names the digit")  # fmt: skip
+    return False
+
+
 # ------------------------------------------------------------------------------------------ tutorial 01
 def check_tanh(op: Any) -> bool:
     """Exercise 01: ``op`` is a ``minisnn.Function`` subclass computing tanh with its backward."""

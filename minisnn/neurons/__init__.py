@@ -6,7 +6,9 @@ Models (times in ms), each in its own file with its equations, integrator and cl
 * :class:`SynapticParams` -- LIF fed by an exponential synaptic current (:mod:`~minisnn.neurons.synaptic`);
 * :class:`AlphaParams` -- LIF fed by an alpha-shaped synaptic current (:mod:`~minisnn.neurons.alpha`);
 * :class:`ALIFParams` -- adaptive LIF, a threshold that rises with every spike (:mod:`~minisnn.neurons.alif`);
-* :class:`IzhikevichParams` -- Izhikevich's two-variable model in mV (:mod:`~minisnn.neurons.izhikevich`).
+* :class:`IzhikevichParams` -- Izhikevich's two-variable model in mV (:mod:`~minisnn.neurons.izhikevich`);
+* :class:`IFParams` -- integrate-and-fire without leak, the neuron of ANN→SNN conversion
+  (:mod:`~minisnn.neurons.integrate_and_fire`).
 
 Each has its parameters and checks, ``initial_state``, the one
 ``step(state, current, ops, noise) -> (spikes, state)`` and ``to_dict``; :func:`model_from_dict` is the one registry
@@ -28,6 +30,7 @@ from minisnn.neurons.base import (
     register,
     registered_models,
 )
+from minisnn.neurons.integrate_and_fire import IFParams, IFState, if_rate
 from minisnn.neurons.izhikevich import IzhikevichParams, IzhikevichState
 from minisnn.neurons.lif import LIFParams, LIFState
 from minisnn.neurons.simulate import LIFResult, SimulationResult, simulate, simulate_lif
@@ -40,6 +43,8 @@ __all__ = [
     "AlphaParams",
     "AlphaState",
     "ArrayOps",
+    "IFParams",
+    "IFState",
     "IzhikevichParams",
     "IzhikevichState",
     "BoundModel",
@@ -52,6 +57,7 @@ __all__ = [
     "SynapticParams",
     "SynapticState",
     "fire_and_reset",
+    "if_rate",
     "is_neuron_model",
     "model_from_dict",
     "register",

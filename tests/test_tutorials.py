@@ -78,6 +78,7 @@ NOT_CHECKED = [
 #: Numbers the prose may state because they are definitions or inputs the reader is given, not results a cell
 #: computes (each notebook's worked examples, constants from the literature, parameters it sets).
 PROSE_NUMBER_ALLOWED = {
+    "00": {"64"},  # an 8×8 digit's 64 pixels (input neurons) and the network's 64 hidden neurons (its config)
     "01": {"16", "-24", "256"},  # the hand-worked graph of section 1 (L = 16, dL/da = -24); gradcheck's 256 outputs
     "02": {"24", "12", "18", "64", "27", "-13", "13", "72", "66"},  # pixel indices 0…24, C·kh·kw thresholds and sizes
     "03": {"1.5", "63", "24", "2407.08861"},  # I = 1.5 (input), 1 − 1/e ≈ 63 % (a constant), h⁴/24 (a Taylor

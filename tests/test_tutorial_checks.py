@@ -547,3 +547,64 @@ def test_alif_step_check_accepts_the_solution_and_equivalent_arithmetic(capsys):
 
     assert checks.check_alif_step(by_definition)
     assert "correct ✔" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 10
+def robust(values, p, method="linear"):
+    values = np.asarray(values, np.float64)
+    return np.percentile(values[values > 0], p, method=method)
+
+
+def weight_factor_placeholder(previous, this, percentile=99.9):  # the notebook's placeholder
+    return None
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [(weight_factor_placeholder, "returns None: fill it in"), (lambda a, b, p: 1 / 0, "raised ZeroDivisionError"),
+     (lambda a, b, p: robust(a, p) / np.maximum(b, 1e-3), "one number for the whole layer"),
+     (lambda a, b, p: "0.3", "one number for the whole layer"),
+     (lambda a, b, p: -robust(a, p) / robust(b, p), "positive, finite"),
+     (lambda a, b, p: 2 * robust(a, p) / robust(b, p), "section 4's rule")],
+    ids=["placeholder", "raises", "per-weight factors", "a string", "negative", "unforeseen"],
+)  # fmt: skip
+def test_weight_factor_check_rejects_the_placeholder_and_says_what_to_return(wrong, says, capsys):
+    out = assert_rejected(checks.check_weight_factor(wrong), capsys)
+    assert says in out, out
+
+
+@pytest.mark.parametrize(
+    ("slip", "concept"),
+    [
+        (lambda a, b, p: a.max() / b.max(), "a maximum is not a percentile"),
+        (lambda a, b, p: np.percentile(a, p) / np.percentile(b, p), "over the non-zero activations only"),
+        (lambda a, b, p: robust(a, p / 100) / robust(b, p / 100), "takes a percentage between 0 and 100"),
+        (lambda a, b, p: robust(b, p) / robust(a, p), "roles are swapped"),  # the wrong layer's scale on each side
+        (lambda a, b, p: 1 / robust(b, p), "the previous layer's scale is missing"),
+        (lambda a, b, p: robust(a, p), "this layer's own scale is missing"),
+        (lambda a, b, p: robust(a, p) / robust(a, p), "each scale comes from its own layer's activations"),
+        (lambda a, b, p: robust(a, 99.9) / robust(b, 99.9), "use the percentile you are given"),
+    ],
+    ids=["max", "with zeros", "fraction", "swapped", "no previous scale", "no own scale", "one layer twice",
+         "fixed percentile"],
+)  # fmt: skip
+def test_weight_factor_check_names_each_slips_concept_and_no_value(slip, concept, capsys):
+    out = assert_rejected(checks.check_weight_factor(slip), capsys)
+    assert concept in out, out
+    assert not re.search(r"\d\.\d", out), out  # no factor, no scale, no size of the error
+
+
+def test_weight_factor_check_accepts_the_solution_and_any_interpolation(capsys):
+    assert checks.check_weight_factor(solution("10_weight_factor").weight_factor)
+    assert "correct ✔" in capsys.readouterr().out
+    for method in ("lower", "higher", "nearest", "midpoint"):
+        assert checks.check_weight_factor(lambda a, b, p, m=method: robust(a, p, m) / robust(b, p, m))
+        assert "correct ✔" in capsys.readouterr().out
+    # np.quantile with the fraction, float32 arithmetic, the scales of the notebook's library call
+    from minisnn.conversion import robust_scale
+
+    def by_quantile(a, b, p):
+        return np.float32(np.quantile(a[a > 0], p / 100)) / np.float32(np.quantile(b[b > 0], p / 100))
+
+    assert checks.check_weight_factor(by_quantile)
+    assert checks.check_weight_factor(lambda a, b, p: robust_scale(a, p) / robust_scale(b, p))

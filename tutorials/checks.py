@@ -764,3 +764,107 @@ def check_alif_step(fn: Callable[..., Any]) -> bool:
     print("correct ✔  (spikes, V and a match ALIFParams.step for three parameter sets, on states with and "
           "without adaptation, with and without spikes)")  # fmt: skip
     return True
+
+
+# ------------------------------------------------------------------------------------------ tutorial 10
+def _weight_factor_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """(previous, this, percentile): ReLU-like activations of two layers (most values zero, a heavy tail, a few
+    outliers far above the rest), of different shapes and scales, so that every slip gives another factor. Two
+    percentiles: the notebook's 99.9 and 99.0 (an answer that ignores its ``percentile`` argument fails the second)."""
+    rng = np.random.default_rng(10)
+    cases = []
+    for percentile, shapes, scales, outliers in (
+        (99.9, ((200, 8, 16, 16), (200, 16, 8, 8)), (2.0, 7.0), (12.0, 4.0)),
+        (99.0, ((500, 128), (500, 40)), (0.5, 3.0), (3.0, 9.0)),
+    ):
+        layers = []
+        for shape, scale, outlier in zip(shapes, scales, outliers, strict=True):
+            values = rng.lognormal(0.0, 0.6, shape) * scale * (rng.random(shape) < 0.3)  # ~70 % zeros
+            values.reshape(-1)[rng.choice(values.size, 5, replace=False)] *= outlier  # a few outliers: the maximum
+            layers.append(values.astype(np.float32))
+        cases.append((layers[0], layers[1], percentile))
+    return cases
+
+
+def _scale(values: np.ndarray, percentile: float, method: str = "linear") -> float:
+    """Rueckauer et al.'s robust scale: the percentile of the non-zero activations (``method`` as np.percentile's)."""
+    values = np.asarray(values, np.float64)
+    return float(np.percentile(values[values > 0], percentile, method=method))
+
+
+def _weight_factor_slips(previous: np.ndarray, this: np.ndarray, p: float) -> list[tuple[float, str]]:
+    """The factor each usual slip gives on one case, with the concept it misses (never the answer)."""
+    lp, lt = _scale(previous, p), _scale(this, p)
+    return [
+        (
+            float(previous.max() / this.max()),
+            "a maximum is not a percentile: the robust scale is the given percentile "
+            "of a layer's activations, so that a few outliers do not slow every other neuron down",
+        ),
+        (
+            float(np.percentile(previous, p) / np.percentile(this, p)),
+            "the percentile is taken over the non-zero "
+            "activations only: the ReLU's zeros say nothing about how fast a neuron must fire",
+        ),
+        (
+            _scale(previous, p / 100) / _scale(this, p / 100),
+            "np.percentile takes a percentage between 0 and 100, not a fraction (that is np.quantile's convention)",
+        ),
+        (
+            lt / lp,
+            "the two layers' roles are swapped: which scale do the incoming rates carry, and which scale must "
+            "this layer's output be divided by?",
+        ),
+        (
+            1.0 / lt,
+            "the previous layer's scale is missing: the rates arriving at this layer were divided by it, and "
+            "the weights must undo that",
+        ),
+        (lp, "this layer's own scale is missing: its activation at the percentile must become rate 1"),
+        (1.0, "each scale comes from its own layer's activations: one from the layer before, one from this layer"),
+    ]
+
+
+def check_weight_factor(weight_factor: Callable[..., Any]) -> bool:
+    """Exercise 10: ``weight_factor(previous, this, percentile)`` -> the factor by which the converter multiplies the
+    weights of the layer between two ReLU layers, λ_previous / λ_this with λ = the ``percentile``-th percentile of a
+    layer's non-zero activations. Accepts any of NumPy's percentile interpolations (the value lies between the
+    neighbouring order statistics); names each slip it recognises by its concept, never a value."""
+    for number, (previous, this, p) in enumerate(_weight_factor_cases()):
+        try:
+            got = weight_factor(previous.copy(), this.copy(), p)
+        except Exception as error:  # noqa: BLE001 - report any failure of the learner's code
+            return _report_exception(error, "weight_factor")
+        if got is None:
+            print("weight_factor returns None: fill it in, returning one number (the factor for the layer's weights)")
+            return False
+        shape = f" of shape {np.shape(got)}" if np.ndim(got) else ""
+        try:
+            value = float(got) if np.ndim(got) == 0 and not isinstance(got, (bool, np.bool_, str)) else None
+        except (TypeError, ValueError):
+            value = None
+        if value is None:
+            print("weight_factor must return one number for the whole layer (every weight is multiplied by the same "
+                  f"factor), got {type(got).__name__}{shape}")  # fmt: skip
+            return False
+        if not (math.isfinite(value) and value > 0):
+            print("weight_factor must return a positive, finite number: both scales are positive")
+            return False
+        low = _scale(previous, p, "lower") / _scale(this, p, "higher")
+        high = _scale(previous, p, "higher") / _scale(this, p, "lower")
+        if low * (1 - 1e-6) <= value <= high * (1 + 1e-6):
+            continue
+        if number > 0:
+            first_p = _weight_factor_cases()[0][2]
+            if math.isclose(value, _scale(previous, first_p) / _scale(this, first_p), rel_tol=1e-6):
+                print(f"not yet: use the percentile you are given (this case asks for the {p:g}th percentile)")
+                return False
+        for wrong, concept in _weight_factor_slips(previous, this, p):
+            if math.isclose(value, wrong, rel_tol=1e-6):
+                print(f"not yet: {concept}")
+                return False
+        print("not yet: that is not the factor of section 4's rule: each layer's scale from its own non-zero "
+              "activations, and the weights between two layers rescaled by both")  # fmt: skip
+        return False
+    print("correct ✔  (two layers of different shapes, two percentiles, outliers and zeros)")
+    return True

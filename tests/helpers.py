@@ -54,24 +54,26 @@ def leaf(array: np.ndarray) -> Tensor:
     return Tensor(array, requires_grad=True)
 
 
-def assert_close_tree(actual, expected, rtol: float, path: str = "") -> None:
+def assert_close_tree(actual, expected, rtol: float, path: str = "", atol: float = 0.0) -> None:
     """Assert two JSON-like trees (dicts, lists, strings, numbers) are equal, floats within ``rtol``.
 
     For results computed along different paths (chunk or batch sizes, threads): BLAS blocks a float32 GEMM
     differently for other batch sizes on some CPUs, so such results agree to about 1e-7 relative, not bit for bit.
-    Keys, strings, integers, booleans and None must match exactly.
+    Keys, strings, integers, booleans and None must match exactly. ``atol`` is for trees of quantities that may be
+    near zero (differences of PSNRs, in dB), where a relative tolerance alone asks for more than the rounding allows.
     """
     where = path or "<root>"
     if isinstance(expected, dict):
         assert isinstance(actual, dict) and set(actual) == set(expected), f"{where}: keys {actual!r} vs {expected!r}"
         for key in expected:
-            assert_close_tree(actual[key], expected[key], rtol, f"{path}.{key}")
+            assert_close_tree(actual[key], expected[key], rtol, f"{path}.{key}", atol)
     elif isinstance(expected, list | tuple):
         assert isinstance(actual, list | tuple) and len(actual) == len(expected), f"{where}: {actual!r} vs {expected!r}"
         for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            assert_close_tree(a, e, rtol, f"{path}[{i}]")
+            assert_close_tree(a, e, rtol, f"{path}[{i}]", atol)
     elif isinstance(expected, float) and not isinstance(expected, bool):
         assert isinstance(actual, int | float) and not isinstance(actual, bool), f"{where}: {actual!r} vs {expected!r}"
-        assert np.isclose(actual, expected, rtol=rtol, atol=0.0, equal_nan=True), f"{where}: {actual!r} vs {expected!r}"
+        close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+        assert close, f"{where}: {actual!r} vs {expected!r}"
     else:
         assert type(actual) is type(expected) and actual == expected, f"{where}: {actual!r} vs {expected!r}"

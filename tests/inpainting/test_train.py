@@ -122,8 +122,11 @@ def test_spike_statistics_accumulated_over_chunks_equal_the_whole_batch():
     val = validation_set(tiny_images(seed=4), 16, 5, seed=3)
     model = tiny_model()
     result = evaluate(model, val, baselines=(), chunk=2)
+    # The whole batch's spikes, predicted in evaluate's chunks of 2 (the record keeps every chunk's side by side):
+    # one GEMM over all 5 crops may round differently on some CPUs and flip a spike sitting at threshold; the same
+    # chunks repeat evaluate's arithmetic exactly, so the count below can be compared exactly.
     with nn.record(model) as rec:
-        predict(model, val.inputs, chunk=len(val.inputs))
+        predict(model, val.inputs, chunk=2)
     spikes = rec.spikes()
     assert result["spiking"]["rate_per_step"] == pytest.approx(spikestats.firing_rate(spikes))
     assert result["spiking"]["silent_fraction"] == pytest.approx(spikestats.silent_fraction(spikes))

@@ -42,6 +42,8 @@ def test_it_is_the_neuron_fed_its_own_previous_spikes(model, all_to_all):
         s, state = model.step(state, x[n] + fed)
         previous = s.astype(np.float64)
         expected.append(previous)
+    # spikes compared exactly: the same GEMM as the layer's, and no potential of this run comes within 2e-3 of
+    # threshold, so even another summation order (~1e-16) could not flip one
     np.testing.assert_array_equal(out, np.stack(expected))
     assert 0 < out.mean() < 1
 
@@ -140,6 +142,7 @@ def test_equal_to_snntorch_rleaky(reset, all_to_all):
     # next step here, while snnTorch first subtracts a second threshold (reset_delay=False: its `reset` from the
     # previous membrane); so no membrane may end a step above threshold.
     assert rec.membrane().max() < 1.0
+    # spikes compared exactly across NumPy's and PyTorch's BLAS: no potential comes within 2e-4 of threshold here
     np.testing.assert_array_equal(spikes.data, torch_spikes.detach().numpy())
     np.testing.assert_allclose(rec.membrane(), torch.stack(mem_rec).detach().numpy(), rtol=1e-12, atol=1e-12)
     # snnTorch's spike function returns float32, so the gradients it passes back carry float32 rounding (1e-7)

@@ -23,8 +23,8 @@ passes run no minisnn code. Torch is imported only when these functions are call
   "subtract", "none"), refractoriness ("clamp", "freeze"), ``detach_reset``, noise (white or OU), outputs "spikes",
   "rate", "membrane", a held current (``num_steps``) or a time series, learnable ``decay``/``v_th``, all-to-all and
   one-to-one recurrence;
-* the surrogates of :mod:`minisnn.surrogate` (and their ``smooth`` stand-ins) as ``torch.autograd.Function``s with
-  the same σ'(x);
+* the surrogates of :mod:`minisnn.surrogate` (and their ``smooth`` stand-ins) as ``torch.autograd.Function``
+  classes with the same σ'(x);
 * ``SNNConv2d`` (with its input map and convolution noise) and the networks built from these: the digit classifiers
   of :func:`minisnn.classification.build` (MLP and CNN, spiking and ANN, the row task with recurrence and ALIF) and
   :class:`minisnn.inpainting.SCNN`, pre-fills and the 8-view self-ensemble included.

@@ -264,6 +264,8 @@ def test_a_neuron_model_or_spike_function_without_a_twin_is_named():
         to_torch(nn.ReLU(), noise="numpy")
     with pytest.raises(TypeError, match="must be a minisnn nn.Module"):
         to_torch(torch.nn.ReLU())
+    with pytest.raises(ValueError, match=r"dtype must be None, a floating torch dtype or float32/float64, got"):
+        to_torch(nn.ReLU(), dtype=np.int32)
 
 
 # -------------------------------------------------------------------------------------------- and back, exactly

@@ -134,6 +134,23 @@ def test_the_shipped_scnn_exports_exactly():
     assert compare(model, x, call=with_fills(True)).spikes > 0
 
 
+def test_the_shipped_scnn_in_float32_and_cast_to_float64():
+    """As trained (float32) the twin agrees to float32 rounding (a spike that rounding flips would show as one
+    pixel's larger difference: the test allows 1 % of them); ``dtype=torch.float64`` casts every weight."""
+    model = SCNN.pretrained().eval()
+    x = crops(n=2, h=24, w=24, seed=3).astype(np.float32)
+    twin = to_torch(model)
+    assert {p.dtype for p in twin.parameters()} == {torch.float32}
+    with torch.no_grad():
+        got = twin(torch.from_numpy(x), torch.from_numpy(classical_fills(x, "dual"))).numpy()
+    difference = np.abs(got - model(Tensor(x)).data)
+    assert got.dtype == np.float32 and difference.mean() < 1e-6 and (difference > 1e-5).mean() < 0.01
+    wide = to_torch(model, dtype=torch.float64)
+    for name, p in wide.named_parameters():
+        assert p.dtype == torch.float64
+        np.testing.assert_array_equal(p.detach().numpy(), model.state_dict()[name].astype(np.float64))
+
+
 @pytest.mark.parametrize(("h", "w"), [(9, 9), (7, 11)])
 def test_torch_fills_equal_minisnn_fills(h, w):
     rng = np.random.default_rng(h * w)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 import subprocess
 import sys
 import threading
@@ -29,7 +30,7 @@ from export_check import compare, float64, one_torch_thread  # noqa: E402, F401 
 
 from minisnn import Tensor, nn, surrogate  # noqa: E402
 from minisnn.export import ExportError, from_torch, to_torch  # noqa: E402
-from minisnn.neurons import ALIFParams, AlphaParams, IzhikevichParams, LIFParams, SynapticParams  # noqa: E402
+from minisnn.neurons import ALIFParams, AlphaParams, IFParams, IzhikevichParams, LIFParams, SynapticParams  # noqa: E402
 from minisnn.nn.module import StateDictError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,8 @@ def make_neuron(kind: str, reset: str = "zero", refractory: str = "clamp", t_ref
         return AlphaParams(**lif, tau_syn=2.0)
     if kind == "alif":
         return ALIFParams(**lif, b=0.4, tau_a=10.0)
+    if kind == "if":  # no leak, no refractoriness, no integrator choice
+        return IFParams(C=4.0, reset=reset, v_reset=v_reset, v_init=0.3)
     return IzhikevichParams(dt=0.5)
 
 
@@ -55,7 +58,7 @@ def currents(kind: str, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if kind == "izhikevich":
         return rng.uniform(0.0, 40.0, shape)
-    scale = {"lif": 1.0, "synaptic": 2.0, "alpha": 3.0, "alif": 1.5}[kind]
+    scale = {"lif": 1.0, "synaptic": 2.0, "alpha": 3.0, "alif": 1.5, "if": 1.0}[kind]
     return rng.uniform(-0.5, 4.0, shape) * scale
 
 
@@ -102,7 +105,10 @@ def test_dropout_draws_minisnn_mask_and_is_the_identity_in_eval():
 
 
 # --------------------------------------------------------------------------------------------------- spiking layers
-@pytest.mark.parametrize("kind", ["lif", "synaptic", "alpha", "alif", "izhikevich"])
+KINDS = ["lif", "synaptic", "alpha", "alif", "if", "izhikevich"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", list(SURROGATES))
 def test_every_model_with_every_surrogate(kind, name):
     spike = surrogate.get(name, SURROGATES[name] * (0.1 if kind == "izhikevich" else 1.0))
@@ -111,7 +117,7 @@ def test_every_model_with_every_surrogate(kind, name):
     assert diffs.spikes > 0
 
 
-@pytest.mark.parametrize("kind", ["lif", "synaptic", "alpha", "alif"])
+@pytest.mark.parametrize("kind", ["lif", "synaptic", "alpha", "alif", "if"])
 @pytest.mark.parametrize("reset", ["zero", "subtract", "none"])
 @pytest.mark.parametrize("refractory", ["clamp", "freeze"])
 @pytest.mark.parametrize("detach_reset", [False, True])
@@ -121,7 +127,7 @@ def test_resets_refractoriness_and_detached_resets(kind, reset, refractory, deta
     assert compare(layer, currents(kind, (10, 2, 5), seed=1)).spikes > 0
 
 
-@pytest.mark.parametrize("kind", ["lif", "synaptic", "alpha", "alif"])
+@pytest.mark.parametrize("kind", ["lif", "synaptic", "alpha", "alif", "if"])
 @pytest.mark.parametrize("output", ["spikes", "rate", "membrane"])
 def test_outputs_exact_integrators_and_held_currents(kind, output):
     neuron = make_neuron(kind, method="exact", t_ref=1.0)
@@ -131,7 +137,7 @@ def test_outputs_exact_integrators_and_held_currents(kind, output):
         compare(layer, currents(kind, shape, seed=2), binary=output == "spikes")
 
 
-@pytest.mark.parametrize("kind", ["lif", "synaptic", "alpha", "alif", "izhikevich"])
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("noise_tau", [None, 3.0])
 def test_noise_is_the_same_when_the_same_generator_state_is_supplied(kind, noise_tau):
     layer = nn.Spiking(make_neuron(kind), output="membrane", noise_std=0.5, noise_tau=noise_tau, rng=5)
@@ -154,7 +160,7 @@ def test_learnable_decay_and_threshold(kind, learn, learn_shape):
     assert compare(layer, currents(kind, (8, 3, 4), seed=4)).spikes > 0
 
 
-@pytest.mark.parametrize("kind", ["lif", "synaptic", "alif", "izhikevich"])
+@pytest.mark.parametrize("kind", ["lif", "synaptic", "alif", "if", "izhikevich"])
 @pytest.mark.parametrize("all_to_all", [True, False])
 def test_recurrent_layers(kind, all_to_all):
     layer = nn.RecurrentSpiking(make_neuron(kind), features=4, all_to_all=all_to_all, output="membrane", rng=6,
@@ -171,7 +177,7 @@ def test_lif_and_synaptic_layers_and_the_smooth_stand_in():
 
 @given(data=st.data())
 def test_random_combinations_of_options(data):
-    kind = data.draw(st.sampled_from(["lif", "synaptic", "alpha", "alif", "izhikevich"]))
+    kind = data.draw(st.sampled_from(KINDS))
     izh = kind == "izhikevich"
     neuron = make_neuron(
         kind, data.draw(st.sampled_from(["zero", "subtract", "none"])), data.draw(st.sampled_from(["clamp", "freeze"])),
@@ -186,7 +192,9 @@ def test_random_combinations_of_options(data):
         noise_std=data.draw(st.sampled_from([0.0, 0.3])),
         noise_tau=data.draw(st.sampled_from([None, 2.0])),
         detach_reset=data.draw(st.booleans()),
-        learn=() if izh else data.draw(st.sampled_from([(), ("decay",), ("v_th",), ("decay", "v_th")])),
+        learn=()
+        if kind in ("izhikevich", "if")
+        else data.draw(st.sampled_from([(), ("decay",), ("v_th",), ("decay", "v_th")])),
         rng=data.draw(st.integers(0, 100)),
         dtype=np.float64,
     )
@@ -197,6 +205,31 @@ def test_random_combinations_of_options(data):
     layer.train(data.draw(st.booleans()))
     shape = (2, 3) if options["num_steps"] else (6, 2, 3)
     compare(layer, currents(kind, shape, seed=data.draw(st.integers(0, 100))), binary=options["output"] == "spikes")
+
+
+@pytest.mark.parametrize("kind", ["lif", "if"])
+def test_a_non_spiking_read_out_is_never_reset(kind):
+    """v_th = inf: minisnn computes the reset anyway, and "subtract" makes that u − 0·∞ -- NaN gradients (the fused
+    op), a NaN forward (unrolled). The twin's forward is the fused one; its gradients are those of the same neuron
+    with reset "zero" (which never resets either), finite."""
+    fields = dict(v_th=math.inf) if kind == "if" else dict(R=1.0, C=4.0, dt=1.0, v_th=math.inf)
+    model = IFParams if kind == "if" else LIFParams
+    x = currents(kind, (6, 2, 3), seed=9)
+    subtract = nn.Spiking(model(**fields, reset="subtract"), output="membrane")
+    zero = nn.Spiking(model(**fields, reset="zero"), output="membrane")
+    twin, ours = to_torch(subtract), Tensor(x, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        out = subtract(ours)
+        out.sum().backward()
+    assert np.isnan(ours.grad).all()  # minisnn's NaN
+    theirs = torch.tensor(x, requires_grad=True)
+    got = twin(theirs)
+    got.sum().backward()
+    np.testing.assert_array_equal(got.detach().numpy(), out.data)
+    compare(zero, x)  # ... and the finite gradients, of the neuron with reset "zero"
+    reference = Tensor(x, requires_grad=True)
+    zero(reference).sum().backward()
+    np.testing.assert_allclose(theirs.grad.numpy(), reference.grad, rtol=0, atol=1e-12)
 
 
 def test_run_returns_and_continues_the_state():

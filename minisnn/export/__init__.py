@@ -18,11 +18,11 @@ passes run no minisnn code. Torch is imported only when these functions are call
 * ``TimeDistributed`` and ``Dropout`` → small torch modules of the same behaviour (dropout keeps an element where
   a uniform draw is ≥ p, as minisnn);
 * ``Spiking``, ``LIF``, ``Synaptic``, ``RecurrentSpiking`` → one torch time loop with every neuron model of
-  :mod:`minisnn.neurons` (``LIFParams``, ``SynapticParams``, ``AlphaParams``, ``ALIFParams``, ``IzhikevichParams``;
-  Euler or exact integrators, as their coefficients are computed by minisnn at export), every reset ("zero",
-  "subtract", "none"), refractoriness ("clamp", "freeze"), ``detach_reset``, noise (white or OU), outputs "spikes",
-  "rate", "membrane", a held current (``num_steps``) or a time series, learnable ``decay``/``v_th``, all-to-all and
-  one-to-one recurrence;
+  :mod:`minisnn.neurons` (``LIFParams``, ``SynapticParams``, ``AlphaParams``, ``ALIFParams``, ``IFParams``,
+  ``IzhikevichParams``; Euler or exact integrators, as their coefficients are computed by minisnn at export), every
+  reset ("zero", "subtract", "none"), refractoriness ("clamp", "freeze"), ``detach_reset``, noise (white or OU),
+  outputs "spikes", "rate", "membrane", a held current (``num_steps``) or a time series, learnable
+  ``decay``/``v_th``, all-to-all and one-to-one recurrence;
 * the surrogates of :mod:`minisnn.surrogate` (and their ``smooth`` stand-ins) as ``torch.autograd.Function``
   classes with the same σ'(x);
 * ``SNNConv2d`` (with its input map and convolution noise) and the networks built from these: the digit classifiers
@@ -36,7 +36,9 @@ has the keys of ``model.state_dict()``.
 **Exactness.** In float64 the twin's forward equals minisnn's (spikes identical, values to rounding) and its
 gradients equal minisnn's BPTT (the fused op's hand-written backward included) to rounding; tests/test_export.py
 and tests/test_export_networks.py hold this for every layer and the three networks, and the round trip
-minisnn → torch → minisnn is the identity on the weights.
+minisnn → torch → minisnn is the identity on the weights. One difference, where minisnn is wrong: a non-spiking
+read-out (threshold +inf) with ``reset="subtract"`` has NaN gradients in minisnn (its reset computes 0·∞); the twin
+never resets such a neuron, so its forward is minisnn's and its gradients are finite.
 
 **Noise and other randomness** (noise currents, ``SNNConv2d``'s convolution noise, dropout) is drawn from each
 stochastic layer's ``random`` attribute, chosen by ``to_torch(..., noise=...)``: ``"torch"`` (default) draws with

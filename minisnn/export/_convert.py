@@ -21,13 +21,15 @@ import torch
 from minisnn import nn
 from minisnn.export import ExportError
 from minisnn.export import _torch as twin
-from minisnn.neurons import ALIFParams, AlphaParams, IzhikevichParams, LIFParams, SynapticParams
+from minisnn.neurons import ALIFParams, AlphaParams, IFParams, IzhikevichParams, LIFParams, SynapticParams
 from minisnn.nn.module import StateDictError
 from minisnn.noise import OUNoise, WhiteNoise
 from minisnn.surrogate import Surrogate
 from minisnn.surrogate import get as get_surrogate
 
 NOISE_SOURCES = ("torch", "minisnn")
+#: The neuron models export writes in torch (by exact class).
+MODELS = (LIFParams, SynapticParams, AlphaParams, ALIFParams, IFParams, IzhikevichParams)
 _PROBE = np.linspace(-4.0, 4.0, 161)
 
 
@@ -103,12 +105,14 @@ SIMPLE: dict[type, Callable[[Any], torch.nn.Module]] = {
 def neuron(model: Any, where: str, layer: Any) -> Any:
     """The torch twin of a neuron model (its numbers computed here, by minisnn), or an ExportError naming it."""
     kind = type(model)
-    if kind not in (LIFParams, SynapticParams, AlphaParams, ALIFParams, IzhikevichParams):
-        raise refuse(where, layer, f"its neuron model {kind.__name__} has no torch twin (export knows LIFParams, "
-                     "SynapticParams, AlphaParams, ALIFParams and IzhikevichParams, by their exact class: a subclass "
-                     "may step differently)")  # fmt: skip
+    if kind not in MODELS:
+        raise refuse(where, layer, f"its neuron model {kind.__name__} has no torch twin (export knows "
+                     f"{', '.join(m.__name__ for m in MODELS)}, by their exact class: a subclass may step "
+                     "differently)")  # fmt: skip
     if kind is IzhikevichParams:
         return twin.Izhikevich(model.a, model.b, model.c, model.d, model.dt, model.v_peak, model.v_init)
+    if kind is IFParams:
+        return twin.IF(model.dt, model.gain, model.v_th, model.v_reset, model.reset, model.v_init)
     lif = dict(dt=model.dt, decay=model.decay, gain=model.gain, v_th=model.v_th, v_reset=model.v_reset,
                reset=model.reset, refractory=model.refractory, ref_steps=model.ref_steps)  # fmt: skip
     if kind is SynapticParams:

@@ -18,12 +18,13 @@ from .layers import (
     TimeDistributed,
     TorchRandom,
 )
-from .neurons import ALIF, LIF, Alpha, Izhikevich, Synaptic
+from .neurons import ALIF, IF, LIF, Alpha, Izhikevich, Synaptic
 from .scnn import SCNN
 from .surrogate import TorchSurrogate
 
 __all__ = [
     "ALIF",
+    "IF",
     "LIF",
     "SCNN",
     "Alpha",

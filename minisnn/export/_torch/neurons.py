@@ -1,10 +1,14 @@
-"""minisnn's neuron models stepped on torch tensors: LIF, synaptic, alpha synapse, adaptive LIF, Izhikevich.
+"""minisnn's neuron models stepped on torch tensors: LIF, synaptic, alpha synapse, adaptive LIF, IF, Izhikevich.
 
 Each class holds the model's numbers (computed by minisnn when the layer is exported: decay, gain, the synaptic
 coefficients, ...) and has ``initial_state(shape, like)`` and ``step(state, current, ops, noise, learned)``. The step
 is minisnn's (``minisnn/neurons/<model>.py``), the same operations in the same order, so that float64 results agree
 to rounding; the tests hold the two equal. The states are dicts with minisnn's field names (``v``, ``i_syn``, ``h``,
 ``a``, ``u``, ``refractory``; the counters are int32 tensors).
+
+One deliberate difference: a non-spiking neuron (threshold +inf, a read-out) is never reset, whatever its ``reset``.
+minisnn computes the reset anyway, and for ``reset="subtract"`` that is u − S·∞ with S = 0: NaN gradients (and a NaN
+forward when unrolled); here the forward is minisnn's (fused) one and the gradients are finite.
 
 The shared end of every integrate-and-fire step, :func:`fire_and_reset` (minisnn's
 ``minisnn.neurons.base.fire_and_reset``), is written without branching on values (``torch.where`` over all neurons
@@ -19,6 +23,7 @@ This file imports only torch and the standard library: the exported modules run 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -170,6 +175,28 @@ class ALIF(LIF):
         return spikes, {"v": v, "a": a, "refractory": refractory}
 
 
+class IF(LIF):
+    """Integrate-and-fire without leak: u = V + gain·(I + ξ), then :func:`fire_and_reset` (no refractoriness); at
+    rest V = ``v_init``."""
+
+    fields = ("v",)
+
+    def __init__(self, dt: float, gain: float, v_th: float, v_reset: float, reset: str, v_init: float):
+        super().__init__(dt, 1.0, gain, v_th, v_reset, reset, "clamp", 0)
+        self.v_init = float(v_init)
+
+    def initial_state(self, shape: tuple[int, ...], like: torch.Tensor) -> State:
+        """V = ``v_init`` everywhere."""
+        return {"v": _filled(shape, self.v_init, like)}
+
+    def step(self, state: State, current: torch.Tensor, ops: Ops, noise: torch.Tensor | None = None,
+             learned: dict[str, Any] | None = None) -> tuple[torch.Tensor, State]:  # fmt: skip
+        drive = current if noise is None else current + noise
+        u = state["v"] + drive * self.gain
+        spikes, v, _ = fire_and_reset(self, u, state["v"], None, ops, self.v_th)
+        return spikes, {"v": v}
+
+
 class Izhikevich:
     """Izhikevich's model, one Euler step from the values at the start of the step:
     v' = v + (0.04 v² + 5 v + 140 − u + I + ξ)·dt, u' = u + (b v − u)·a·dt; S = H(v' − v_peak);
@@ -198,14 +225,14 @@ class Izhikevich:
         return spikes, {"v": v_new, "u": u_new}
 
 
-def fire_and_reset(model: LIF, u: torch.Tensor, v_prev: torch.Tensor, refractory: torch.Tensor, ops: Ops,
-                   threshold: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
+def fire_and_reset(model: LIF, u: torch.Tensor, v_prev: torch.Tensor, refractory: torch.Tensor | None, ops: Ops,
+                   threshold: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:  # fmt: skip
     """The end of a step of every integrate-and-fire model, after the integration gave ``u`` (minisnn's order):
 
     1. refractory neurons (counter > 0): u ← v_reset ("clamp") or u ← V of the step before ("freeze");
     2. spike S = H(u − θ) (surrogate gradient), S = 0 for refractory neurons;
     3. reset: "zero" V = S·v_reset + (1 − S)·u; "subtract" V = S·(u − (θ − v_reset)) + (1 − S)·u; "none" V = u
-       (S detached here with ``detach_reset``);
+       (S detached here with ``detach_reset``; no reset at all for a threshold of +inf: module docstring);
     4. counters of refractory neurons count down; neurons with u ≥ θ (on the values) become refractory for
        ``ref_steps`` steps.
 
@@ -219,10 +246,11 @@ def fire_and_reset(model: LIF, u: torch.Tensor, v_prev: torch.Tensor, refractory
     spikes = ops.spike(u, threshold)
     if held is not None:
         spikes = torch.where(held, 0.0, spikes)
-    if p.reset == "zero":
+    never = isinstance(threshold, float) and threshold == math.inf
+    if p.reset == "zero" and not never:
         s = ops.for_reset(spikes)
         v = s * p.v_reset + (1.0 - s) * u
-    elif p.reset == "subtract":
+    elif p.reset == "subtract" and not never:
         s = ops.for_reset(spikes)
         v = s * (u - (threshold - p.v_reset)) + (1.0 - s) * u
     else:

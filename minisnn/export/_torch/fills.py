@@ -2,7 +2,9 @@
 
 The same linear systems as minisnn's ``minisnn.inpainting.baselines`` -- ``P[h, h] u_h = −P[h, k] u_k`` for the
 hole pixels h, with P = L or L², L the 5-point Laplacian with reflective (Neumann) border -- solved by a dense LU
-(``torch.linalg.solve``, float64) where minisnn uses a sparse one (SciPy's SuperLU): the same fills up to rounding.
+(``torch.linalg.solve``, float64) where minisnn uses a sparse one (SciPy's SuperLU): the same fills up to rounding
+amplified by the systems' conditioning, which grows with the hole (measured against minisnn: 4e-15 for the harmonic,
+7e-13 for the biharmonic fill of a 32×32 hole in a 64×64 image; 2e-15 on 9×9 images).
 
 With B = L[h, S] (the hole's rows, on the hole and its 4-neighbours S, outside which they vanish) the systems are
 L[h, h] = B[:, h] and (L²)[h, h] = B Bᵀ (L is symmetric); the right-hand sides are −(L u_k)[h] and −(L L u_k)[h],

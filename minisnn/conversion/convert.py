@@ -14,14 +14,14 @@ a small input never fires at all (below the rheobase) -- an error that does not 
 subtraction*: the charge above the threshold is kept for the next spike, so after T steps the count is
 floor(T·z) exactly and the rate is the ReLU quantised to multiples of 1/T (:func:`~minisnn.neurons.if_rate`);
 reset to zero throws that charge away at every spike and the rate falls short by an amount that does not vanish
-as T grows (Rueckauer et al. 2017, section 2.2). *Biases as constant currents*: b/λ_out is added to the current at
+as T grows (Rueckauer et al. 2017 derive both errors). *Biases as constant currents*: b/λ_out is added to the current at
 every step -- the same charge per step as the ANN's bias per activation. *Input*: ``encoder="direct"`` (the
 default) feeds the analog image as a constant current to the first layer (Rueckauer et al.'s choice: no sampling
 noise, the first IF layer does the encoding); ``"rate"`` feeds Bernoulli spikes with p = pixel per step, whose mean
 is the image but whose count over T steps has variance T·x(1 − x). *Read-out*: the last layer's **membrane**: it
 integrates its current without spiking, and logits = V_T / T, the time average of W·s + b -- the ANN's logits in
-the limit, with no spike-count ties and no rate clipped at 1 at the output (Rueckauer et al. read the output the
-same way, as the membrane potential). (A network that ends in a ReLU is read from its last layer's spike counts.)
+the limit, with no spike-count ties and no rate clipped at 1 at the output (logits can be negative or large; a
+spike count can be neither). (A network that ends in a ReLU is read from its last layer's spike counts.)
 
 The converted network is an ordinary ``nn.Sequential`` on time-major input (T, N, ...) -- for the digit
 classifiers it has exactly the layout of :func:`minisnn.classification.build`'s spiking network, so
@@ -97,17 +97,20 @@ class ConvertedNetwork:
         num_steps: int,
         encoder: str = "direct",
         rng: np.random.Generator | int | None = None,
-        chunk: int = 64,
+        chunk: int | None = None,
     ) -> ConvertedRun:
         """Run the SNN on ``images`` (N, ...) for ``num_steps`` steps, ``chunk`` images at a time (evaluation mode,
-        no graph). ``encoder`` "direct" (the image as a constant current) or "rate" (Bernoulli spikes, p = pixel,
-        drawn from ``rng``: the same seed, the same spikes; pixels must lie in [0, 1])."""
+        no graph; default: 4096 // T images, at most 256, so that the time-major arrays of one chunk stay the same
+        size whatever T is). ``encoder`` "direct" (the image as a constant current) or "rate" (Bernoulli spikes,
+        p = pixel, drawn from ``rng``: the same seed and chunk, the same spikes; pixels must lie in [0, 1])."""
         images = check_images(images)
         num_steps = check_steps(num_steps)
         if encoder not in ENCODERS:
             raise ValueError(f"run: encoder must be one of {ENCODERS}, got encoder={encoder!r}")
+        if chunk is None:
+            chunk = max(1, min(256, 4096 // num_steps))
         if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk < 1:
-            raise ValueError(f"run: chunk must be a positive int, got chunk={chunk!r}")
+            raise ValueError(f"run: chunk must be None or a positive int, got chunk={chunk!r}")
         rng = np.random.default_rng(rng)
         was_training = self.snn.training
         self.snn.eval()

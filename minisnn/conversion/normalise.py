@@ -12,12 +12,12 @@ rescaled so that it computes on rates what the ANN computed on activations (:mod
 Which λ? Diehl et al. take the **maximum** activation on the training set: then no neuron is ever asked to fire
 faster than once per step. Rueckauer et al. 2017 ("Conversion of continuous-valued deep networks to efficient
 event-driven networks for image classification", Front. Neurosci. 11:682) take a **percentile** p of the activations
-instead ("robust normalisation", p in [99.0, 99.999], 99.9 in most of their experiments): the maximum is one outlier
--- a single bright image, one neuron -- and setting the scale by it makes every other neuron fire slowly, so it needs
-many steps to say anything (the rate's resolution is 1/T). With the percentile, the rare activations above λ saturate
-at rate 1 (a small, bounded error on a few neurons) and all the others fire faster. We use **p = 99.9 of the non-zero
-activations** of each ReLU layer (the zeros of a ReLU say nothing about the scale, and in a sparse layer they would
-drag the percentile down into the bulk; the reference implementation, the SNN toolbox, does the same), computed on
+instead ("robust normalisation"; the best p depends on the network, a value a little below 100): the maximum is one
+outlier -- a single bright image, one neuron -- and setting the scale by it makes every other neuron fire slowly, so
+it needs many steps to say anything (the rate's resolution is 1/T). With the percentile, the rare activations above
+λ saturate at rate 1 (a small, bounded error on a few neurons) and all the others fire faster. We use **p = 99.9 of
+the non-zero activations** of each ReLU layer (the zeros of a ReLU say nothing about the scale, and in a sparse layer
+they would drag the percentile down into the bulk; Rueckauer et al.'s SNN toolbox does the same), computed on
 **training** images -- never the test set.
 """
 

@@ -6,6 +6,8 @@ convolution, losses), :func:`gradcheck`, :mod:`minisnn.nn` (modules, ``Conv2d``,
 :mod:`minisnn.surrogate`, :mod:`minisnn.optim`, :mod:`minisnn.io`.
 """
 
+# first: under `python -m minisnn`, a Ctrl-C during the imports below ends quietly (status 130)
+from minisnn import _startup  # noqa: F401, I001  (isort: keep first)
 from minisnn import encoding, functional, io, neuron, neurons, nn, noise, optim, spikestats, surrogate, synaptic
 from minisnn.gradcheck import GradcheckError, gradcheck
 from minisnn.neurons import LIFParams, SynapticParams

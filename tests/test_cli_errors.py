@@ -450,6 +450,39 @@ def test_ctrl_c_while_the_command_line_is_imported_is_status_130_without_a_trace
     assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize("delay", [0.2, 0.5, 0.8, 1.2])
+def test_ctrl_c_at_any_moment_of_the_start_up_is_status_130_without_a_traceback(tmp_path, delay):
+    """Row 25, for real: `python -m minisnn` imports NumPy (the package) and SciPy (the parser) before main() runs;
+    a Ctrl-C at any of these moments -- or once training has begun -- ends with status 130 and no traceback."""
+    import signal
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    argv = ["train", "--out", str(tmp_path / "run"), "--steps", "100000", "--crop", "16", "--batch-size", "2",
+            "--val-crops", "2", "--num-steps", "2", "--no-progress"]  # fmt: skip
+    process = _start(argv, root)
+    try:
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and "Traceback" not in err, err
+    said = (err or out).strip().splitlines()  # before training: stderr; a training run reports on stdout
+    assert said and said[-1].startswith("interrupted"), (out, err)
+
+
+def test_the_quiet_start_up_is_only_for_the_command_line(monkeypatch):
+    from minisnn import _startup
+
+    cases = ((["python", "-m", "minisnn", "train"], True), (["python", "-X", "dev", "-I", "-m", "minisnn"], True),
+             (["python", "-m", "pytest"], False), (["python", "-c", "import minisnn"], False),
+             (["python", "script.py", "-m", "minisnn"], False), (["python"], False))  # fmt: skip
+    for argv, expected in cases:
+        monkeypatch.setattr("sys.orig_argv", argv)
+        assert _startup.started_as_command_line() is expected, argv
+
+
 def test_an_unexpected_error_is_reported_as_a_bug_with_where_to_find_the_traceback(monkeypatch, capsys):
     """Item 7: an error the command line does not anticipate is not passed off as a user error."""
     from minisnn.cli import evaluate

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from minisnn import __version__
+from minisnn._startup import restore_interrupts
 
 from . import classify, demo, evaluate, train
 from .flags import Parser
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():  # (a test runner may call main() from a thread)
         previous_term = signal.signal(signal.SIGTERM, on_sigterm)
     try:
+        restore_interrupts()  # from here Ctrl-C is a KeyboardInterrupt: the command saves what it has
         with floating_point_problems() as seen:
             return args.func(args)
     except KeyboardInterrupt as stop:

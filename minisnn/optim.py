@@ -111,19 +111,27 @@ class Optimizer:
         if state.get("type") != type(self).__name__:
             raise ValueError(f"load_state_dict: state is from {state.get('type')!r}, not {type(self).__name__}")
         buffers = self._buffers()
-        for name, values in buffers.items():
+        restored: dict[str, list[np.ndarray | None]] = {}
+        for name in buffers:
             given = state.get(name)
             if given is None or len(given) != len(self.params):
                 raise ValueError(
                     f"load_state_dict: {name!r} must have one entry per parameter ({len(self.params)}), got "
                     f"{None if given is None else len(given)}"
                 )
+            restored[name] = []
             for i, (p, value) in enumerate(zip(self.params, given, strict=True)):
                 if value is not None and np.shape(value) != p.shape:
                     raise ValueError(f"load_state_dict: {name}[{i}] has shape {np.shape(value)}, expected {p.shape}")
-                values[i] = None if value is None else np.array(value, dtype=p.dtype)
+                array = None if value is None else np.array(value, dtype=p.dtype)
+                if array is not None and not np.all(np.isfinite(array)):
+                    # an inf second moment freezes its weight for good; a NaN spreads: a diverged run's state
+                    raise ValueError(f"load_state_dict: {name}[{i}] holds NaN or inf (the state of a diverged run?)")
+                restored[name].append(array)
         checked = {key: self._check(key, state[key]) for key in self._hyperparameters() if key in state}
-        for key, value in checked.items():  # all checked first: a bad state changes nothing
+        for name, values in restored.items():  # all checked first: a bad state changes nothing
+            buffers[name][:] = values
+        for key, value in checked.items():
             setattr(self, key, value)
 
 

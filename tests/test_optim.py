@@ -157,3 +157,19 @@ def test_a_learning_rate_set_after_construction_is_checked(value):
     assert opt.lr == 1e-3  # unchanged
     opt.lr = 5e-4
     assert opt.state_dict()["lr"] == 5e-4
+
+
+def test_a_state_with_non_finite_moments_is_refused_and_changes_nothing():
+    w = nn.Parameter(np.ones((2, 3)))
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = np.full((2, 3), 0.5)
+    opt.step()
+    before = opt.state_dict()
+    bad = opt.state_dict()
+    bad["exp_avg_sq"][0][1, 2] = np.inf
+    bad["step_count"] = 7
+    with pytest.raises(ValueError, match=r"exp_avg_sq\[0\] holds NaN or inf"):
+        opt.load_state_dict(bad)
+    after = opt.state_dict()
+    assert after["step_count"] == before["step_count"]
+    assert all(np.array_equal(a, b) for a, b in zip(after["exp_avg_sq"], before["exp_avg_sq"], strict=True))

@@ -99,6 +99,22 @@ def test_the_intact_checkpoint_resumes(checkpoint, tmp_path, capsys):
     assert io.load(out / "model.npz").extra["step"] == 3
 
 
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_non_finite_optimizer_moments_are_refused_naming_them(checkpoint, tmp_path, capsys, value):
+    """An inf second moment froze its weight for good and was saved again (issue 21, row 24's "inf Adam moments")."""
+    out = tmp_path / "bad"
+
+    def poison(extra):
+        moments = extra["optimizer"]["exp_avg_sq"]
+        moments[0] = np.full_like(np.asarray(moments[0]), value)
+
+    rewrite(checkpoint, out, poison)
+    code = main(["train", "--out", str(out), "--resume", *TINY])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0, err
+    assert "optimizer cannot be restored: load_state_dict: exp_avg_sq[0] holds NaN or inf" in err, err
+
+
 def test_a_weights_only_checkpoint_says_it_cannot_be_resumed():
     with pytest.raises(ValueError, match=r"resume: x\.npz holds weights only \(no 'step'\)"):
         check_training_state({"config": {}}, "x.npz")

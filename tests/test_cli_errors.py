@@ -46,10 +46,14 @@ def argparse_rejects(argv, fragment, capsys):
         (["train", "--steps", "1e12"], "expected an integer in 1–10000000, got '1e12'"),
         (["train", "--crop", "100000"], "expected an integer in 1–4096, got '100000'"),
         (["train", "--batch-size", "99999999"], "expected an integer in 1–1024"),
-        (["train", "--lr", "inf"], "expected a positive finite number, got 'inf'"),
-        (["train", "--lr", "nan"], "expected a positive finite number"),
-        (["train", "--lr=-1e-3"], "expected a positive finite number"),
-        (["train", "--lr", "0"], "expected a positive finite number"),
+        (["train", "--lr", "inf"], "expected a finite number in (0, 10], got 'inf'"),
+        (["train", "--lr", "nan"], "expected a finite number in (0, 10]"),
+        (["train", "--lr=-1e-3"], "expected a finite number in (0, 10]"),
+        (["train", "--lr", "0"], "expected a finite number in (0, 10]"),
+        (["train", "--lr", "1e30"], "expected a finite number in (0, 10], got '1e30'"),
+        (["train", "--val-crops", "1e8"], "expected an integer in 1–100000, got '1e8'"),
+        (["train", "--rate-weight", "inf"], "expected a finite number in [0, 1e+06], got 'inf'"),
+        (["train", "--rate-weight", "1e30"], "expected a finite number in [0, 1e+06], got '1e30'"),
         (["train", "--rate-floor", "2"], "expected a finite number in (0, 1], got '2'"),
         (["train", "--rate-weight", "nan"], "expected a finite number in [0, 1e+06]"),
         (["train", "--seed", "-1"], "expected an integer in 0–4294967295, got '-1'"),
@@ -61,7 +65,10 @@ def argparse_rejects(argv, fragment, capsys):
         (["demo", "--steps", "0"], "expected an integer in 1–"),
         (["classify", "--steps", "0"], "expected an integer in 1–"),
         (["classify", "--hidden", "10000000"], "expected an integer in 1–16384"),
-        (["classify", "--lr=-inf"], "expected a positive finite number"),
+        (["classify", "--lr=-inf"], "expected a finite number in (0, 10]"),
+        (["classify", "--lr", "1e30"], "expected a finite number in (0, 10], got '1e30'"),
+        (["classify", "--num-steps", "1e8"], "expected an integer in 1–1024, got '1e8'"),
+        (["classify", "--arch", "cnn", "--num-steps", "100000"], "expected an integer in 1–1024, got '100000'"),
     ],
 )
 def test_flag_values_are_checked_before_anything_runs(argv, fragment, capsys):
@@ -130,8 +137,18 @@ def test_missing_data_and_unknown_split(tmp_path, capsys):
     assert code == 2 and err.startswith("error:")
 
 
+@pytest.fixture
+def absurd_lr_allowed(monkeypatch):
+    """--lr is bounded (MAX_LR); the divergence tests lift the bound: lr 1e30 breaks the weights in one update."""
+    import minisnn.cli.classify
+    import minisnn.cli.train
+
+    for module in (minisnn.cli.train, minisnn.cli.classify):
+        monkeypatch.setattr(module, "MAX_LR", 1e31)
+
+
 @pytest.mark.parametrize("spiking", [[], ["--no-spiking"]])
-def test_a_diverged_run_exits_1_naming_the_last_good_checkpoint(tmp_path, capsys, spiking):
+def test_a_diverged_run_exits_1_naming_the_last_good_checkpoint(tmp_path, capsys, spiking, absurd_lr_allowed):
     # lr 1e30 breaks the weights in the first update; validation (every step) is the first to see it
     out = tmp_path / "run"
     code, err = run(["train", "--out", str(out), "--lr", "1e30", *FAST, "--steps", "3", *spiking], capsys)
@@ -364,12 +381,22 @@ def test_a_full_disk_names_the_file_and_keeps_the_previous_results(tmp_path, cap
 
 
 # ---- issue 21, rows 15, 16, 21, 25, 28 and items 2, 7 --------------------------------------------------------------
-def test_a_diverged_run_is_one_line_with_the_floating_point_tally(tmp_path, capsys):
+def test_a_diverged_run_is_one_line_with_the_floating_point_tally(tmp_path, capsys, absurd_lr_allowed):
     """Row 28: NumPy's overflow and invalid-value warnings do not reach the terminal; the one error line counts them."""
     code, err = run(["train", "--out", str(tmp_path / "run"), "--lr", "1e30", *FAST, "--steps", "3"], capsys)
     assert code == 1 and err.count("\n") == 0, err
     assert "RuntimeWarning" not in err and "NumPy's floating-point warnings during the run: " in err
     assert "overflow ×" in err or "invalid value ×" in err
+
+
+def test_a_classify_phase_that_diverges_is_named_with_what_the_other_left(tmp_path, capsys, absurd_lr_allowed):
+    """With lr 1e30 the SNN's spikes saturate and it finishes; its ReLU twin overflows: the one line says it was the
+    twin, and where the finished SNN is (it said "none was saved")."""
+    out = tmp_path / "c"
+    argv = ["classify", "--lr", "1e30", "--steps", "20", "--hidden", "8", "--num-steps", "3", "--no-progress"]
+    code, err = run([*argv, "--out", str(out)], capsys)
+    assert code == 1 and err.count("\n") == 0, err
+    assert err.startswith("error: the ANN twin: ") and f"(the SNN finished: {out / 'snn' / 'model.npz'})" in err, err
 
 
 def test_a_failed_resume_leaves_no_empty_folder(tmp_path, capsys):
@@ -567,3 +594,16 @@ def test_running_out_of_memory_anyway_is_one_line_naming_the_sizes(tmp_path, cap
     assert code == 2 and err.count("\n") == 0, err
     assert err == ("error: out of memory: Unable to allocate 3.2 GiB for an array; try smaller values of --chunk (6), "
                    "--crop (32), --num-crops (6)")  # fmt: skip
+
+
+def test_out_of_memory_names_every_size_flag_the_command_has():
+    """train's --val-crops and classify's --hidden made the arrays too (the line named neither)."""
+    import argparse
+
+    from minisnn.cli.main import _smaller
+
+    train = argparse.Namespace(batch_size=2, crop=64, val_crops=100000, num_steps=2, lr=1e-3)
+    expected = "try smaller values of --batch-size (2), --crop (64), --val-crops (100000), --num-steps (2)"
+    assert _smaller(train) == expected
+    classify = argparse.Namespace(batch_size=1024, hidden=16384, num_steps=1024, steps=5)
+    assert "--hidden (16384)" in _smaller(classify) and "--steps" not in _smaller(classify)

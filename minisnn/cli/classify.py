@@ -9,7 +9,7 @@ from typing import Any
 
 from minisnn import io
 
-from .flags import MAX_STEPS, MAX_TIME_STEPS, int_in, positive_float, seed
+from .flags import MAX_LR, MAX_STEPS, MAX_TIME_STEPS, float_in, int_in, seed
 from .outdir import CLIError, prepare_out
 from .stopping import interrupted_hint, stop_status
 
@@ -43,7 +43,7 @@ def add_parser(commands: Any) -> None:
     classify.add_argument("--batch-size", type=int_in(1, 4096), default=None, help="default: mlp 64, cnn 32")
     classify.add_argument(
         "--lr",
-        type=positive_float,
+        type=float_in(0, MAX_LR, low_open=True),
         default=None,
         help="Adam learning rate, cosine schedule (default 5e-3; rows 2e-3)",
     )
@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     """Train the spiking digit classifier and its ANN twin on the bundled digits, evaluate both on the test split."""
     from minisnn.classification import ClassifierConfig, build, evaluate, fit
     from minisnn.data import digits
+    from minisnn.trainer import TrainingDiverged
 
     out = Path(args.out)
     rows = args.task == "rows"
@@ -118,6 +119,10 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt as stop:
             print(f"\n{interrupted_hint(stop, args.resume)}")
             return stop_status(stop)
+        except TrainingDiverged as error:  # say which network, and what the other phase left
+            kept = f" (the SNN finished: {out / 'snn' / 'model.npz'})" if name == "ann" else ""
+            network = "the ANN twin" if name == "ann" else "the SNN"
+            raise TrainingDiverged(f"{network}: {error}{kept}") from error
         seconds[name] = time.perf_counter() - started
         models[name] = model
     result = evaluate(models["snn"], config, test_data, twin=models.get("ann"), twin_config=twin_config)

@@ -12,6 +12,9 @@ from typing import NoReturn
 #: exhaust a machine's memory before a line of output.
 MAX_CROP, MAX_BATCH, MAX_STEPS, MAX_CROPS, MAX_SEED = 4096, 1024, 10_000_000, 100_000, 2**32 - 1
 MAX_TIME_STEPS, MAX_WIDTH = 1024, 1024
+#: The largest learning rate a flag takes: Adam moves each weight by about lr per step, so anything above this is a
+#: typo (1e30 once ran to the end with weights of 4e30 and a chance-level model).
+MAX_LR = 10.0
 
 
 class Parser(argparse.ArgumentParser):
@@ -68,7 +71,7 @@ def float_in(low: float, high: float, low_open: bool = False) -> Callable[[str],
 
 
 def positive_float(text: str) -> float:
-    """argparse type: a finite float > 0 (a learning rate: a huge one diverges, which the trainer reports)."""
+    """argparse type: a finite float > 0."""
     try:
         value = float(text)
     except ValueError:

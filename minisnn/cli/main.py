@@ -78,7 +78,7 @@ def _smaller(args: argparse.Namespace) -> str:
 
 
 #: The flags that set how much a command holds at once, in the order to try them.
-SIZE_FLAGS = ("chunk", "batch_size", "crop", "num_crops", "eval_views", "num_steps")
+SIZE_FLAGS = ("chunk", "batch_size", "crop", "num_crops", "val_crops", "hidden", "eval_views", "num_steps")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,12 +11,12 @@ from .flags import (
     MAX_BATCH,
     MAX_CROP,
     MAX_CROPS,
+    MAX_LR,
     MAX_STEPS,
     MAX_TIME_STEPS,
     MAX_WIDTH,
     float_in,
     int_in,
-    positive_float,
     positive_int,
     seed,
 )
@@ -34,7 +34,9 @@ def add_parser(commands: Any) -> None:
     train.add_argument("--crop", type=int_in(1, MAX_CROP), default=64, help="crop size in pixels (default 64)")
     train.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=16)
     train.add_argument("--steps", type=int_in(1, MAX_STEPS), default=600, help="training steps (default 600)")
-    train.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate (paper: 1e-3)")
+    train.add_argument(
+        "--lr", type=float_in(0, MAX_LR, low_open=True), default=1e-3, help="Adam learning rate (paper: 1e-3)"
+    )
     train.add_argument("--mask", choices=MASK_KINDS, default="box")
     train.add_argument(
         "--num-steps", type=int_in(1, MAX_TIME_STEPS), default=None, help="LIF time steps T (default: the config's)"

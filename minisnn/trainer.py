@@ -178,7 +178,8 @@ def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, do
             f"resume: these settings differ from the checkpoint's, so the run cannot continue exactly: {details}"
         )
     saved_data, data = saved.get("data"), metadata.get("data")
-    if saved_data is not None and data is not None and saved_data != data:
+    # only what the checkpoint recorded is compared (runs saved before "contents" existed record the listing only)
+    if saved_data is not None and data is not None and {k: data.get(k) for k in saved_data} != saved_data:
         raise ValueError(
             f"resume: the checkpoint was trained on other data (checkpoint {_describe_data(saved_data)}, now "
             f"{_describe_data(data)}); resume with the same --data, or start a new run"
@@ -206,7 +207,8 @@ def check_resume(saved: dict[str, Any], metadata: dict[str, Any], steps: int, do
 
 
 def _describe_data(data: dict[str, Any]) -> str:
-    return f"{data.get('images')} images, listing fingerprint {data.get('fingerprint')}"
+    contents = f", contents {data['contents']}" if "contents" in data else ""
+    return f"{data.get('images')} images, listing fingerprint {data.get('fingerprint')}{contents}"
 
 
 def train(

@@ -6,6 +6,7 @@ import copy
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from minisnn import io
 from minisnn.__main__ import main
@@ -150,6 +151,52 @@ def test_resuming_on_other_data_with_the_same_image_count_is_refused(tmp_path, c
         err
     )  # 3 files, 1 held out
     assert main(["train", "--data", str(data), "--out", str(out), "--resume", *tiny, "--steps", "2"]) == 0
+
+
+def _bmp_folder(path, seed):
+    """Three BMPs whose names and byte sizes do not depend on the seed -- only their pixels do."""
+    path.mkdir()
+    rng = np.random.default_rng(seed)
+    for k in range(3):
+        Image.fromarray(rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)).save(path / f"img{k}.bmp")
+    return path
+
+
+def test_same_names_and_sizes_with_other_pixels_are_other_data(tmp_path, capsys):
+    """The listing (names, sizes) cannot tell these folders apart; the sampled contents can."""
+    data, other = _bmp_folder(tmp_path / "a", 0), _bmp_folder(tmp_path / "b", 1)
+    assert FolderImages(data).fingerprint() == FolderImages(other).fingerprint()
+    assert FolderImages(data).content_fingerprint() != FolderImages(other).content_fingerprint()
+    out = tmp_path / "run"
+    tiny = [*BASE, "--val-crops", "1"]
+    assert main(["train", "--data", str(data), "--out", str(out), *tiny, "--steps", "1"]) == 0
+    capsys.readouterr()
+    code = main(["train", "--data", str(other), "--out", str(out), "--resume", *tiny, "--steps", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "trained on other data" in err and ", contents " in err, err
+
+
+def test_a_checkpoint_from_before_the_contents_were_recorded_still_resumes(tmp_path, capsys):
+    data = _bmp_folder(tmp_path / "a", 0)
+    out = tmp_path / "run"
+    tiny = [*BASE, "--val-crops", "1"]
+    assert main(["train", "--data", str(data), "--out", str(out), *tiny, "--steps", "1"]) == 0
+    rewrite(out / "model.npz", tmp_path / "old", lambda extra: extra["data"].pop("contents"))
+    (out / "model.npz").write_bytes((tmp_path / "old" / "model.npz").read_bytes())
+    capsys.readouterr()
+    assert main(["train", "--data", str(data), "--out", str(out), "--resume", *tiny, "--steps", "2"]) == 0
+
+
+def test_the_content_sample_spreads_over_the_listing_and_reads_no_more(tmp_path, monkeypatch):
+    arrays = [np.full((3, 2, 2), k / 100, np.float32) for k in range(100)]
+    source = ArrayImages(arrays)
+    read = []
+    original = ArrayImages.content_entry
+    monkeypatch.setattr(ArrayImages, "content_entry", lambda self, i: read.append(i) or original(self, i))
+    source.content_fingerprint(sample=5)
+    assert read == [0, 25, 50, 74, 99]
+    changed = ArrayImages(arrays[:50] + [arrays[50] + 0.5] + arrays[51:])
+    assert changed.content_fingerprint(sample=5) != source.content_fingerprint(sample=5)
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,8 @@ __all__ = [
 ]
 
 IMAGE_EXTENSIONS: tuple[str, ...] = ("png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff")
+#: How many images' contents :meth:`ImageSource.content_fingerprint` reads, spread evenly over the listing.
+CONTENT_SAMPLE = 16
 VAL_EVERY = 10  # plain folders: positions 0, 10, 20, ... of the sorted listing are validation images
 
 
@@ -97,6 +99,24 @@ class ImageSource(ABC):
     def fingerprint_entry(self, i: int) -> str:
         """What identifies image ``i`` in :meth:`fingerprint`: its name (file sources add the size in bytes)."""
         return self.name(i)
+
+    def content_fingerprint(self, sample: int = CONTENT_SAMPLE) -> str:
+        """A short hash (16 hex digits) of the contents of up to ``sample`` images spread evenly over the listing
+        (first and last included): what tells apart two folders whose files have the same names and sizes
+        (uncompressed BMP or TIFF datasets) without reading a whole dataset. Training runs record it beside
+        :meth:`fingerprint`; two sources that differ only in images outside the sample are not told apart."""
+        n = len(self)
+        picks = sorted({int(k) for k in np.linspace(0, n - 1, min(n, sample)).round()}) if n and sample > 0 else []
+        digest = hashlib.sha256()
+        for i in picks:
+            digest.update(f"{i}\t{self.content_entry(i)}\0".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()[:16]
+
+    def content_entry(self, i: int) -> str:
+        """What :meth:`content_fingerprint` reads of image ``i``: a hash of its pixels (file sources: of the
+        file's bytes, not decoded)."""
+        array = np.ascontiguousarray(self.load(i))
+        return f"{array.shape}\t{hashlib.sha256(array.tobytes()).hexdigest()}"
 
     def _index(self, i: int) -> int:
         n = len(self)
@@ -188,6 +208,17 @@ class FileImages(ImageSource):
         except OSError:
             size = -1  # (reading the image will name the problem)
         return f"{self.name(i)}\t{size}"
+
+    def content_entry(self, i: int) -> str:
+        """A hash of the file's bytes (read in 1 MiB blocks; the image is not decoded)."""
+        digest = hashlib.sha256()
+        try:
+            with open(self.path(i), "rb") as file:
+                for block in iter(lambda: file.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as error:
+            return f"unreadable: {error.strerror}"  # (reading the image will name the problem)
+        return digest.hexdigest()
 
     @property
     def paths(self) -> list[Path]:

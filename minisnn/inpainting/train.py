@@ -243,11 +243,12 @@ def fit(
 
 
 def data_record(train_data: Any) -> dict[str, Any]:
-    """``{"data": {"images": n, "fingerprint": ...}}`` for an :class:`~minisnn.data.ImageSource` (saved with the
-    checkpoint; a resume on other data is refused), else nothing."""
+    """``{"data": {"images": n, "fingerprint": ..., "contents": ...}}`` for an :class:`~minisnn.data.ImageSource`
+    (saved with the checkpoint; a resume on other data is refused), else nothing."""
     if not hasattr(train_data, "fingerprint"):
         return {}
-    return {"data": {"images": len(train_data), "fingerprint": train_data.fingerprint()}}
+    return {"data": {"images": len(train_data), "fingerprint": train_data.fingerprint(),
+                     "contents": train_data.content_fingerprint()}}  # fmt: skip
 
 
 def history_summary(history: History) -> dict[str, Any]:

@@ -193,7 +193,8 @@ class Archive:
                 raise
             raise error(path, f"member {name!r} is damaged (truncated or corrupted file?): {err}") from err
         except (RuntimeError, NotImplementedError) as err:  # an encrypted member, an unknown compression method
-            raise error(path, f"member {name!r} cannot be read: {err} (minisnn writes plain deflated .npz)") from err
+            plain = "minisnn writes plain .npz: stored members, no encryption"
+            raise error(path, f"member {name!r} cannot be read: {err} ({plain})") from err
         return array
 
     def _read_into(self, f: IO[bytes], raw: np.ndarray, name: str) -> None:

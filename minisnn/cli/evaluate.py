@@ -107,8 +107,8 @@ def chunk_that_fits(args: argparse.Namespace, models: list[Any]) -> int:
     if chunk < args.chunk:
         print(
             f"(--chunk {args.chunk} would need about {_gb(fixed + per_crop * args.chunk)}, more than the "
-            f"{_gb(budget - kept)} available: evaluating {chunk} crops at a time instead; the numbers are the same "
-            "up to float rounding)"
+            f"{_gb(budget - kept)} available: evaluating {chunk} crop{'s' if chunk > 1 else ''} at a time instead; "
+            "the numbers are the same up to float rounding)"
         )
     return chunk
 

@@ -82,7 +82,10 @@ def _read_train_json(json_path: Path, root: Path, max_images: int | None) -> lis
     except RecursionError:  # nesting deeper than the interpreter's stack: not a listing
         raise ValueError(f"LSDIR: cannot parse the meta-file {str(json_path)!r}: nested too deeply") from None
     except (OSError, ValueError) as err:  # ValueError: JSONDecodeError, bad UTF-8, an integer of 4300+ digits
-        raise ValueError(f"LSDIR: cannot parse the meta-file {str(json_path)!r}: {err}") from err
+        reason = str(err)
+        if "integer string conversion" in reason:  # Python's advice (set_int_max_str_digits) is not the user's to take
+            reason = "it holds an integer of more digits than Python reads (4300): not a listing"
+        raise ValueError(f"LSDIR: cannot parse the meta-file {str(json_path)!r}: {reason}") from err
     if not isinstance(entries, list):
         raise ValueError(
             f"LSDIR: {str(json_path)!r} must hold a JSON list of {{'path': ...}} entries, "

@@ -458,6 +458,53 @@ def test_stdout_that_cannot_encode_a_character_does_not_end_the_run(tmp_path):
     assert (out / "metrics.json").exists()
 
 
+def test_classify_under_a_cp1252_stdout_finishes_with_its_table(tmp_path):
+    """Row 15 for classify, which lost its table: its SNN − ANN line holds a minus sign cp1252 lacks."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "c"
+    argv = ["classify", "--steps", "4", "--hidden", "8", "--num-steps", "3", "--no-progress", "--out", str(out)]
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252", "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-m", "minisnn", *argv], cwd=root, capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
+    text = done.stdout.decode("cp1252")
+    assert "| ANN twin |" in text and "wrote" in text and (out / "metrics.json").exists()
+
+
+def test_train_replaces_a_loss_png_link_not_its_target(tmp_path, capsys):
+    """Row 13 for train's figure (the test above covers evaluate's files)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "loss.png").symlink_to(victim)
+    assert main(["train", "--out", str(out), *FAST]) == 0, capsys.readouterr().err
+    assert victim.read_text() == "keep me"
+    assert not (out / "loss.png").is_symlink() and (out / "loss.png").stat().st_size > 0
+
+
+def test_a_figure_that_cannot_be_written_names_it_and_keeps_the_model(tmp_path, capsys, monkeypatch):
+    """Row 14: the disk fills while loss.png is written: one line naming the file, the checkpoint and history kept,
+    no temporary file left."""
+    import errno
+
+    from matplotlib.figure import Figure
+
+    def disk_full(self, file, *args, **kwargs):
+        file.write(b"half a png")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", disk_full)
+    out = tmp_path / "run"
+    code, err = run(["train", "--out", str(out), *FAST], capsys)
+    assert code == 2 and err.count("\n") == 0, err
+    assert err == f"error: {out / 'loss.png'}: cannot write figure (No space left on device)"
+    assert (out / "model.npz").exists() and (out / "history.json").exists()
+    assert not (out / "loss.png").exists() and not list(out.glob(".*.tmp"))
+
+
 def test_ctrl_c_while_the_command_line_is_imported_is_status_130_without_a_traceback(tmp_path):
     """Row 25: a KeyboardInterrupt raised by the import of the command line (simulated deterministically by an
     import hook) ends with status 130 and no traceback."""

@@ -36,9 +36,8 @@ has the keys of ``model.state_dict()``.
 **Exactness.** In float64 the twin's forward equals minisnn's (spikes identical, values to rounding) and its
 gradients equal minisnn's BPTT (the fused op's hand-written backward included) to rounding; tests/test_export.py
 and tests/test_export_networks.py hold this for every layer and the three networks, and the round trip
-minisnn → torch → minisnn is the identity on the weights. One difference, where minisnn is wrong: a non-spiking
-read-out (threshold +inf) with ``reset="subtract"`` has NaN gradients in minisnn (its reset computes 0·∞); the twin
-never resets such a neuron, so its forward is minisnn's and its gradients are finite.
+minisnn → torch → minisnn is the identity on the weights. A non-spiking read-out (threshold +inf) is never reset,
+in minisnn and in the twin alike (its reset term S·(θ − v_reset) is 0, not 0·∞).
 
 **Noise and other randomness** (noise currents, ``SNNConv2d``'s convolution noise, dropout) is drawn from each
 stochastic layer's ``random`` attribute, chosen by ``to_torch(..., noise=...)``: ``"torch"`` (default) draws with

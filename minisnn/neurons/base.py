@@ -119,7 +119,7 @@ def fire_and_reset(
         spikes = ops.silence(spikes, held)
     if p.reset == "zero":
         v = ops.select(ops.for_reset(spikes), p.v_reset, u)
-    elif p.reset == "subtract":
+    elif p.reset == "subtract" and not _never_fires(theta):  # (an infinite threshold: S = 0, and 0·∞ is NaN)
         v = ops.select(ops.for_reset(spikes), u - (theta - p.v_reset), u)
     else:
         v = u
@@ -336,3 +336,8 @@ def model_from_dict(d: Any, where: str = "neuron") -> Any:
         ):
             raise TypeError(f"{where}.{key} must be a real number, got {value!r} ({type(value).__name__})")
     return cls(**d)
+
+
+def _never_fires(theta: Any) -> bool:
+    """A threshold of +∞ (a read-out that only integrates): its reset term S·(θ − v_reset) is 0, not 0·∞."""
+    return isinstance(theta, (int, float, np.floating)) and theta == np.inf

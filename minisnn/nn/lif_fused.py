@@ -147,7 +147,7 @@ class SpikingFunction(Function):
                     grad_s = grad_s + delta_v * (v_reset - u)
             else:
                 grad_u = delta_v.copy()
-                if neuron.reset == "subtract" and not self.detach_reset:
+                if neuron.reset == "subtract" and not self.detach_reset and theta != np.inf:  # (∞: never resets)
                     grad_s = grad_s - delta_v * dtype.type(theta - v_reset)
             surrogate = grad_s * self.derivative(u - theta)
             if held is not None:

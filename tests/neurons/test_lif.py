@@ -559,3 +559,23 @@ def test_translate_paper_numbers() -> None:
     assert tr["spikingjelly"]["tau"] == 40.0 and tr["spikingjelly"]["input_scale"] == 0.5
     assert tr["norse"]["tau_mem_inv"] == 1 / 40 and tr["norse"]["tau_mem_inv_per_s"] == 25.0
     assert tr["norse"]["dt_s"] == 0.001 and tr["snntorch"]["input_offset"] == 0.0
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_an_infinite_threshold_with_reset_by_subtraction_integrates_like_no_reset(fused):
+    """A read-out that never fires (v_th = ∞, as conversion's read-out): its reset term S·(θ − v_reset) is 0, but
+    computed as 0·∞ it was NaN -- the unrolled forward and the fused backward returned NaN (found by the export)."""
+    from minisnn import Tensor, nn
+
+    x = np.random.default_rng(0).random((5, 2, 3))
+    results = []
+    for reset in ("subtract", "none"):
+        layer = nn.LIF(LIFParams(R=2.0, C=1.0, dt=1.0, v_th=np.inf, reset=reset), output="membrane", fused=fused)
+        current = Tensor(x, requires_grad=True)
+        out = layer(current)
+        (out * out).sum().backward()
+        results.append((out.data, current.grad))
+    (v_subtract, g_subtract), (v_none, g_none) = results
+    assert np.all(np.isfinite(v_subtract)) and np.all(np.isfinite(g_subtract))
+    np.testing.assert_array_equal(v_subtract, v_none)  # the same operations: no reset happens in either
+    np.testing.assert_array_equal(g_subtract, g_none)

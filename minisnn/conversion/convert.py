@@ -52,16 +52,16 @@ from minisnn.conversion.normalise import (
 from minisnn.neurons.integrate_and_fire import IFParams
 from minisnn.tensor import Tensor, no_grad
 
-#: The input codings a converted network runs on (:meth:`ConvertedNetwork.run`).
+#: The input codings a converted network runs on (:meth:`~minisnn.conversion.ConvertedNetwork.run`).
 ENCODERS = ("direct", "rate")
 
 
 @dataclass(frozen=True)
 class ConvertedRun:
-    """What :meth:`ConvertedNetwork.run` returns.
+    """What :meth:`~minisnn.conversion.ConvertedNetwork.run` returns.
 
     ``logits`` (N, K): V_T / T of the read-out (or spike count / T for a network that ends in a ReLU) -- in the
-    ANN's units; ``counts``: per IF layer, the spikes per neuron over the T steps, (N, *shape) int arrays, in the
+    ANN's units; ``counts``: per IF layer, the spikes per neuron over the T steps, ``(N, *shape)`` int arrays, in the
     network's order; ``num_steps`` T.
     """
 

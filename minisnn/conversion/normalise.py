@@ -94,7 +94,7 @@ def check_images(images: Any, name: str = "images") -> np.ndarray:
 
 
 def relu_activations(ann: nn.Module, images: np.ndarray, chunk: int = 256) -> list[np.ndarray]:
-    """The output of every ReLU of ``ann`` on ``images`` (N, ...), in the network's order: a list of (N, *shape)
+    """The output of every ReLU of ``ann`` on ``images`` (N, ...), in the network's order: a list of ``(N, *shape)``
     arrays. Evaluation mode (no dropout), no graph; the ANN's mode is restored."""
     layers = ann_layers(ann)
     images = check_images(images)

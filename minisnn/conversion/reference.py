@@ -1,4 +1,4 @@
-"""The loop reference of a converted network: the test oracle of :meth:`ConvertedNetwork.run`.
+"""The loop reference of a converted network: the test oracle of :meth:`~minisnn.conversion.ConvertedNetwork.run`.
 
 It starts again from the **ANN** and the scales λ (not from the converted layers), so it checks the weight scaling
 as well as the simulation. Every step, every layer, as the definitions read, with the slow loop references of the

@@ -14,7 +14,7 @@ V_n = V₀ + n·z − N_n·θ, and it stays in [0, θ): each step adds at most �
 
     N_T = floor((V₀ + T·z) / θ),        rate r = N_T / T,        0 ≤ z/θ − r < 1/T   (V₀ = 0)
 
-(with V₀ = θ/2 the floor becomes rounding, |z/θ − r| ≤ 1/(2T)). Below zero it never fires (r = 0 = ReLU);
+(with V₀ = θ/2 the floor becomes rounding, ``|z/θ − r| ≤ 1/(2T)``). Below zero it never fires (r = 0 = ReLU);
 above θ it fires every step (r = 1, the maximum rate). So r = clip(floor(T·z/θ)/T, 0, 1): **a ReLU quantised to
 multiples of 1/T and clipped at 1** (Rueckauer et al. 2017, "Conversion of continuous-valued deep networks to
 efficient event-driven networks for image classification", Front. Neurosci. 11:682). Reset to zero

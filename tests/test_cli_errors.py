@@ -654,3 +654,11 @@ def test_out_of_memory_names_every_size_flag_the_command_has():
     assert _smaller(train) == expected
     classify = argparse.Namespace(batch_size=1024, hidden=16384, num_steps=1024, steps=5)
     assert "--hidden (16384)" in _smaller(classify) and "--steps" not in _smaller(classify)
+
+
+def test_an_interrupt_before_any_checkpoint_says_interrupted():
+    """A bare Ctrl-C (an empty KeyboardInterrupt) before the first checkpoint printed '; nothing to resume ...'."""
+    from minisnn.cli.stopping import interrupted_hint
+
+    assert interrupted_hint(KeyboardInterrupt(), resume=False).startswith("interrupted; nothing to resume")
+    assert interrupted_hint(KeyboardInterrupt(), resume=True).startswith("interrupted; continue with")

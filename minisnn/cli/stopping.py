@@ -25,6 +25,7 @@ def interrupted_hint(stop: KeyboardInterrupt, resume: bool) -> str:
     """What to say after Ctrl-C stopped a training run: suggest ``--resume`` only if there is something to resume
     (the trainer's :class:`~minisnn.trainer.Interrupted` names the checkpoint, if any)."""
     checkpoint = getattr(stop, "checkpoint", None)
+    said = str(stop) or "interrupted"  # (an exception is truthy even when its message is empty)
     if checkpoint is not None or (resume and not hasattr(stop, "checkpoint")):  # (a resumed run, stopped early)
-        return f"{stop or 'interrupted'}; continue with the same command and --resume"
-    return f"{stop or 'interrupted'}; nothing to resume: to start again, run the same command"
+        return f"{said}; continue with the same command and --resume"
+    return f"{said}; nothing to resume: to start again, run the same command"

@@ -121,6 +121,9 @@ def test_a_weights_only_checkpoint_says_it_cannot_be_resumed():
         check_training_state({"config": {}}, "x.npz")
 
 
+TINY_DATA = [*BASE, "--val-crops", "1"]  # a 3-image folder holds out one image
+
+
 # ---- row 20: the data's fingerprint ------------------------------------------------------------------------------
 def _folder(path, seed):
     path.mkdir()
@@ -139,18 +142,22 @@ def test_the_fingerprint_changes_with_the_files_not_with_the_listing_object(tmp_
     assert len(FolderImages(a).fingerprint()) == 16
 
 
+def _train_then_resume_on(data, other, out, capsys):
+    """Train one step on ``data`` into ``out``, then ``--resume`` on ``other``: (exit status, stderr)."""
+    assert main(["train", "--data", str(data), "--out", str(out), *TINY_DATA, "--steps", "1"]) == 0
+    capsys.readouterr()
+    code = main(["train", "--data", str(other), "--out", str(out), "--resume", *TINY_DATA, "--steps", "2"])
+    return code, capsys.readouterr().err
+
+
 def test_resuming_on_other_data_with_the_same_image_count_is_refused(tmp_path, capsys):
     data, other = _folder(tmp_path / "a", 0), _folder(tmp_path / "b", 1)
     out = tmp_path / "run"
-    tiny = [*BASE, "--val-crops", "1"]
-    assert main(["train", "--data", str(data), "--out", str(out), *tiny, "--steps", "1"]) == 0
-    capsys.readouterr()
-    code = main(["train", "--data", str(other), "--out", str(out), "--resume", *tiny, "--steps", "2"])
-    err = capsys.readouterr().err
+    code, err = _train_then_resume_on(data, other, out, capsys)
     assert code == 2 and "resume: the checkpoint was trained on other data (checkpoint 2 images" in err, (
         err
     )  # 3 files, 1 held out
-    assert main(["train", "--data", str(data), "--out", str(out), "--resume", *tiny, "--steps", "2"]) == 0
+    assert main(["train", "--data", str(data), "--out", str(out), "--resume", *TINY_DATA, "--steps", "2"]) == 0
 
 
 def _bmp_folder(path, seed):
@@ -168,23 +175,18 @@ def test_same_names_and_sizes_with_other_pixels_are_other_data(tmp_path, capsys)
     assert FolderImages(data).fingerprint() == FolderImages(other).fingerprint()
     assert FolderImages(data).content_fingerprint() != FolderImages(other).content_fingerprint()
     out = tmp_path / "run"
-    tiny = [*BASE, "--val-crops", "1"]
-    assert main(["train", "--data", str(data), "--out", str(out), *tiny, "--steps", "1"]) == 0
-    capsys.readouterr()
-    code = main(["train", "--data", str(other), "--out", str(out), "--resume", *tiny, "--steps", "2"])
-    err = capsys.readouterr().err
+    code, err = _train_then_resume_on(data, other, out, capsys)
     assert code == 2 and "trained on other data" in err and ", contents " in err, err
 
 
 def test_a_checkpoint_from_before_the_contents_were_recorded_still_resumes(tmp_path, capsys):
     data = _bmp_folder(tmp_path / "a", 0)
     out = tmp_path / "run"
-    tiny = [*BASE, "--val-crops", "1"]
-    assert main(["train", "--data", str(data), "--out", str(out), *tiny, "--steps", "1"]) == 0
+    assert main(["train", "--data", str(data), "--out", str(out), *TINY_DATA, "--steps", "1"]) == 0
     rewrite(out / "model.npz", tmp_path / "old", lambda extra: extra["data"].pop("contents"))
     (out / "model.npz").write_bytes((tmp_path / "old" / "model.npz").read_bytes())
     capsys.readouterr()
-    assert main(["train", "--data", str(data), "--out", str(out), "--resume", *tiny, "--steps", "2"]) == 0
+    assert main(["train", "--data", str(data), "--out", str(out), "--resume", *TINY_DATA, "--steps", "2"]) == 0
 
 
 def test_the_content_sample_spreads_over_the_listing_and_reads_no_more(tmp_path, monkeypatch):

@@ -78,6 +78,7 @@ def chunk_that_fits(args: argparse.Namespace, models: list[Any]) -> int:
     one-line refusal when not even one crop fits -- decided before anything of the evaluation's size exists: the
     crops kept for the whole run (and with ``--save-arrays`` the outputs and masks) plus the networks' peak for a
     chunk, measured on two small probes (:mod:`minisnn.inpainting.memory`)."""
+    from minisnn.inpainting.evaluate import DEFAULT_BASELINES
     from minisnn.inpainting.memory import available_bytes, largest_chunk
 
     args.chunk = min(args.chunk, args.num_crops)  # a chunk never holds more than the crops there are
@@ -86,8 +87,8 @@ def chunk_that_fits(args: argparse.Namespace, models: list[Any]) -> int:
         return args.chunk
     budget = MEMORY_SHARE * available
     # the crops' 3 planes; with --save-arrays the whole set (crops, masks, inputs: 8 planes) and every method's
-    # outputs (3 planes each: the models and the 4 classical fills)
-    planes = 8 + 3 * (len(models) + 4) if args.save_arrays else 3
+    # outputs (3 planes each: the models and the classical fills)
+    planes = 8 + 3 * (len(models) + len(DEFAULT_BASELINES)) if args.save_arrays else 3
     kept = args.num_crops * planes * args.crop**2 * 4
     if kept > budget:
         what = "crops, outputs and masks" if args.save_arrays else "crops"

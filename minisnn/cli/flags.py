@@ -70,17 +70,6 @@ def float_in(low: float, high: float, low_open: bool = False) -> Callable[[str],
     return parse
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a finite float > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
-    return value
-
-
 def seed(text: str) -> int:
     """argparse type: a random seed, an int in 0–2**32−1."""
     return int_in(0, MAX_SEED)(text)

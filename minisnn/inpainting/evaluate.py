@@ -105,10 +105,14 @@ def _compare(a: np.ndarray, b: np.ndarray, counts: np.ndarray, n_boot: int, seed
     return {"pooled_hole_psnr_db": pooled.to_dict(), "per_crop_hole_psnr_db": per_crop.to_dict()}
 
 
+#: The classical fills every evaluation scores beside the networks.
+DEFAULT_BASELINES = ("mean", "harmonic", "biharmonic", "pde")
+
+
 def evaluate(
     model: SCNN | None,
     data: Batch | ValidationSet,
-    baselines: Sequence[str] = ("mean", "harmonic", "biharmonic", "pde"),
+    baselines: Sequence[str] = DEFAULT_BASELINES,
     data_label: str = "",
     mask_label: str = "",
     chunk: int = 32,

@@ -23,7 +23,8 @@ Reading before adding (step 2 before 3) is what makes W(0) = 0.
 Options: ``x_target`` is Diehl & Cook's offset (potentiation A₊(x_pre - x_tar): inputs that were silent lose weight at
 each post spike); ``bounds`` "hard" clips w to [w_min, w_max] after each step, "soft" multiplies the post-spike term
 by (w_max - w) and the depression by (w - w_min) (weight-dependent, "multiplicative" STDP: w approaches the bounds
-exponentially), "none" leaves w unbounded (the pure additive rule of the window above).
+exponentially) and then clips as "hard" does (one step with A·x > 1, or a negative post-spike term from the offset,
+would otherwise overshoot a bound), "none" leaves w unbounded (the pure additive rule of the window above).
 Shapes: w (n_pre, n_post); pre spikes/traces (n_pre,); post spikes/traces (n_post,).
 """
 
@@ -121,7 +122,7 @@ class STDPParams:
             if self.bounds == "soft":
                 dw *= w[arrived] - self.w_min
             w[arrived] -= dw
-        if self.bounds == "hard" and (fired.size or arrived.size):
+        if self.bounds != "none" and (fired.size or arrived.size):
             np.clip(w, self.w_min, self.w_max, out=w)
         update_trace(x_pre, pre, 1.0, self.pairing)
         update_trace(x_post, post, 1.0, self.pairing)

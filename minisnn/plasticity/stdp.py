@@ -81,8 +81,11 @@ class STDPParams:
         check_choice("trace", self.trace, TRACE_METHODS)
         check_choice("bounds", self.bounds, BOUNDS)
         for name in ("w_min", "w_max"):
-            if isinstance(getattr(self, name), bool) or not math.isfinite(float(getattr(self, name))):
-                raise ValueError(f"{name} must be a finite number, got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be finite, got {value!r}")
         if self.bounds != "none" and not self.w_min < self.w_max:
             raise ValueError(f"need w_min < w_max, got w_min={self.w_min!r}, w_max={self.w_max!r}")
         trace_decay(self.dt, self.tau_plus, self.trace)  # Euler needs dt ≤ τ: fail here, not mid-run

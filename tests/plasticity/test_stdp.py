@@ -153,6 +153,8 @@ def test_euler_trace_decay_is_one_minus_dt_over_tau():
         (lambda: STDPParams(a_plus=-1.0), ValueError, "a_plus must be"),
         (lambda: STDPParams(tau_minus="20"), TypeError, "tau_minus must be a number"),
         (lambda: STDPParams(w_min=1.0, w_max=0.0), ValueError, "w_min < w_max"),
+        (lambda: STDPParams(w_max="1"), TypeError, "w_max must be a number"),
+        (lambda: STDPParams(w_min=float("nan")), ValueError, "w_min must be finite"),
         (lambda: STDPParams(dt=30.0, trace="euler"), ValueError, "dt ≤ tau"),
         (lambda: run_stdp(np.zeros((2, 1)), np.zeros((5, 2)), np.zeros((4, 1)), STDPParams()), ValueError, "same T"),
         (lambda: run_stdp(np.zeros((1, 1)), np.zeros((5, 2)), np.zeros((5, 1)), STDPParams()), ValueError, "w must"),

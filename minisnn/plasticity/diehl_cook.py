@@ -22,8 +22,9 @@ a read-out (:mod:`.readout`) or the paper's vote (:func:`assign_labels`, :func:`
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -79,8 +80,9 @@ class DiehlCookConfig:
         """The excitatory neuron's membrane: τ_v = R·C with R = 1 (only its decay per step is used)."""
         return LIFParams(R=1.0, C=self.tau_v, dt=self.dt, v_th=self.v_th)
 
-    def with_(self, **changes: Any) -> DiehlCookConfig:
-        return replace(self, **changes)
+    def replace(self, **changes: Any) -> DiehlCookConfig:
+        """A copy with ``changes`` (field names and values), checked like a new config."""
+        return dataclasses.replace(self, **changes)
 
 
 def _images(images: Any) -> np.ndarray:
@@ -106,6 +108,7 @@ class DiehlCookNetwork:
 
     @property
     def n_inputs(self) -> int:
+        """The number of input pixels (rows of ``w``)."""
         return self.w.shape[0]
 
     def normalise(self) -> None:
@@ -166,7 +169,7 @@ class DiehlCookNetwork:
         return counts
 
     def receptive_fields(self, shape: tuple[int, int] = (8, 8)) -> np.ndarray:
-        """The weights as images (N, *shape): what each neuron has learned to respond to."""
+        """The weights as images (N, h, w) for ``shape`` = (h, w): what each neuron has learned to respond to."""
         if int(np.prod(shape)) != self.n_inputs:
             raise ValueError(f"shape must hold {self.n_inputs} pixels, got {shape}")
         return self.w.T.reshape(self.config.n_neurons, *shape)

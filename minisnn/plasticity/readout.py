@@ -24,15 +24,18 @@ class LinearReadout:
         self.mean, self.scale, self.layer = mean, scale, layer
 
     def logits(self, features: Any) -> np.ndarray:
+        """(B, K) logits of features (B, F), standardised with the training set's mean and scale."""
         x = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
         if x.shape[1] != self.mean.size:
             raise ValueError(f"features must have {self.mean.size} columns, got {x.shape[1]}")
         return self.layer(Tensor((x - self.mean) / self.scale)).data
 
     def predict(self, features: Any) -> np.ndarray:
+        """(B,) the class with the largest logit."""
         return self.logits(features).argmax(axis=1)
 
     def accuracy(self, features: Any, labels: Any) -> float:
+        """The share of ``labels`` (B,) that :meth:`predict` gets right."""
         return float(np.mean(self.predict(features) == np.asarray(labels)))
 
 

@@ -114,7 +114,7 @@ def test_the_frozen_network_is_deterministic_for_a_seed_and_changes_nothing():
 def test_at_most_k_neurons_fire_per_step():
     images = np.random.default_rng(1).random((5, 16))
     for winners in (1, 2):
-        network = DiehlCookNetwork(16, SMALL.with_(winners=winners, weight_sum=8.0), rng=0)
+        network = DiehlCookNetwork(16, SMALL.replace(winners=winners, weight_sum=8.0), rng=0)
         stats = network.train(images, rng=0)
         assert stats["spikes_per_image"].max() <= winners * SMALL.num_steps
         counts = network.run(images, rng=0, batch_size=2)

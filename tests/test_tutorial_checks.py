@@ -608,3 +608,103 @@ def test_weight_factor_check_accepts_the_solution_and_any_interpolation(capsys):
 
     assert checks.check_weight_factor(by_quantile)
     assert checks.check_weight_factor(lambda a, b, p: robust_scale(a, p) / robust_scale(b, p))
+
+
+# ------------------------------------------------------------------------------------------ tutorial 12
+def stdp_placeholder(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    return None  # the notebook's placeholder
+
+
+def stdp_signs_swapped(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    x_pre, x_post = x_pre * decay_plus, x_post * decay_minus
+    return w - a_plus * np.outer(x_pre, post) + a_minus * np.outer(pre, x_post), x_pre + pre, x_post + post
+
+
+def stdp_taus_swapped(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    x_pre, x_post = x_pre * decay_minus, x_post * decay_plus
+    return w + a_plus * np.outer(x_pre, post) - a_minus * np.outer(pre, x_post), x_pre + pre, x_post + post
+
+
+def stdp_amplitudes_swapped(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    x_pre, x_post = x_pre * decay_plus, x_post * decay_minus
+    return w + a_minus * np.outer(x_pre, post) - a_plus * np.outer(pre, x_post), x_pre + pre, x_post + post
+
+
+def stdp_added_first(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    x_pre, x_post = x_pre * decay_plus + pre, x_post * decay_minus + post  # this step's spikes pair with each other
+    return w + a_plus * np.outer(x_pre, post) - a_minus * np.outer(pre, x_post), x_pre, x_post
+
+
+def stdp_decay_after(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    w = w + a_plus * np.outer(x_pre, post) - a_minus * np.outer(pre, x_post)
+    return w, x_pre * decay_plus + pre, x_post * decay_minus + post
+
+
+def stdp_no_decay(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    return w + a_plus * np.outer(x_pre, post) - a_minus * np.outer(pre, x_post), x_pre + pre, x_post + post
+
+
+def stdp_traces_swapped(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    x_pre, x_post = x_pre * decay_plus, x_post * decay_minus
+    return w + a_plus * np.outer(pre, x_post) - a_minus * np.outer(x_pre, post), x_pre + pre, x_post + post
+
+
+def stdp_nearest(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    x_pre, x_post = x_pre * decay_plus, x_post * decay_minus
+    w = w + a_plus * np.outer(x_pre, post) - a_minus * np.outer(pre, x_post)
+    return w, np.where(pre > 0, 1.0, x_pre), np.where(post > 0, 1.0, x_post)
+
+
+def stdp_transposed(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+    x_pre, x_post = x_pre * decay_plus, x_post * decay_minus
+    return (w.T + a_plus * np.outer(post, x_pre) - a_minus * np.outer(x_post, pre)), x_pre + pre, x_post + post
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [(stdp_placeholder, "returns None: fill it in"), (lambda *a, **k: 1 / 0, "raised ZeroDivisionError"),
+     (lambda w, *a, **k: w, "must return three arrays"), (stdp_transposed, "must keep the shapes")],
+    ids=["placeholder", "raises", "one array", "transposed"],
+)  # fmt: skip
+def test_stdp_step_check_rejects_the_placeholder_and_says_what_to_return(wrong, says, capsys):
+    out = assert_rejected(checks.check_stdp_step(wrong), capsys)
+    assert says in out, out
+
+
+@pytest.mark.parametrize(
+    ("slip", "concept"),
+    [
+        (stdp_signs_swapped, "must strengthen the synapse"),
+        (stdp_taus_swapped, "each trace decays with its own time constant"),
+        (stdp_amplitudes_swapped, "each side of the window has its own amplitude"),
+        (stdp_added_first, "add this step's spikes to the traces only after the weight change"),
+        (stdp_decay_after, "decay the traces before you read them"),
+        (stdp_no_decay, "the traces must decay at every step"),
+        (stdp_traces_swapped, "at a postsynaptic spike read the presynaptic trace"),
+        (stdp_nearest, "a spike adds one to its trace"),
+        (lambda *a, **k: tuple(np.asarray(x) * 1.5 for x in stdp_signs_swapped(*a, **k)), "revisit section 3"),
+    ],
+    ids=["signs", "taus", "amplitudes", "added first", "decay after", "no decay", "traces swapped", "nearest",
+         "unforeseen"],
+)  # fmt: skip
+def test_stdp_step_check_names_each_slips_concept_and_no_value(slip, concept, capsys):
+    out = assert_rejected(checks.check_stdp_step(slip), capsys)
+    assert concept in out, out
+    assert not re.search(r"\d\.\d", out), out  # no weight, no trace value
+
+
+def test_stdp_step_check_accepts_the_solution_and_an_in_place_version(capsys):
+    assert checks.check_stdp_step(solution("12_stdp_step").stdp_step)
+    assert "correct ✔" in capsys.readouterr().out
+
+    def in_place(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
+        x_pre *= decay_plus
+        x_post *= decay_minus
+        w[:, post > 0] += a_plus * x_pre[:, None]
+        w[pre > 0, :] -= a_minus * x_post[None, :]
+        x_pre += pre
+        x_post += post
+        return w, x_pre, x_post
+
+    assert checks.check_stdp_step(in_place)
+    assert "correct ✔" in capsys.readouterr().out

@@ -97,6 +97,9 @@ PROSE_NUMBER_ALLOWED = {
     "10": {"201", "1.5", "1.2", "256", "128", "1500", "99.9", "450", "4.6"},  # 201 inputs from -0.5 to 1.5, the
     # worked example 0.6 + 0.6 = 1.2, T = 256, 128 hidden neurons, 1,500 steps, the 99.9th percentile, 450 test
     # digits, Horowitz's 4.6 pJ
+    "12": {"17", "34", "95", "64", "128", "16", "1347", "19", "18", "98"},  # τ+ = 17 ms and τ- = 34 ms (the fits
+    # to Bi & Poo's data), Diehl & Cook's reported 95 % on MNIST, the 64 pixels, the MLP 64-128-10, 16 inputs of the
+    # 4×4 toy, the 1,347 training digits; references: Neuronal Dynamics ch. 19, journal volumes 18 and 98
     "09": {"95", "155", "64", "21", "45", "4.6", "5.1", "0.015", "0.0017", "2407.08861"},  # a 95 % interval, 155
     # training photos, 64 channels, +1 dB = a 21 % smaller error (a constant), Horowitz's 45 nm energies, the paper's
     # reported MSEs, the seed paper's arXiv id

@@ -868,3 +868,131 @@ def check_weight_factor(weight_factor: Callable[..., Any]) -> bool:
         return False
     print("correct ✔  (two layers of different shapes, two percentiles, outliers and zeros)")
     return True
+
+
+# ------------------------------------------------------------------------------------------ tutorial 12
+def _stdp_reference_step(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus, slip=None):
+    """One step of section 3's rule (decay, read, add), or the same step with one named slip."""
+    d_pre, d_post = (decay_minus, decay_plus) if slip == "taus swapped" else (decay_plus, decay_minus)
+    if slip == "no decay":
+        d_pre = d_post = 1.0
+    a_ltp, a_ltd = (a_minus, a_plus) if slip == "amplitudes swapped" else (a_plus, a_minus)
+    x_pre, x_post = np.array(x_pre, dtype=np.float64), np.array(x_post, dtype=np.float64)
+    if slip != "decay after reading":
+        x_pre, x_post = x_pre * d_pre, x_post * d_post
+
+    def add(x, s):
+        return np.where(s > 0, 1.0, x) if slip == "nearest pairing" else x + s
+
+    if slip == "spikes added before reading":
+        x_pre, x_post = add(x_pre, pre), add(x_post, post)
+    read_pre, read_post = (x_post, x_pre) if slip == "traces swapped" else (x_pre, x_post)
+    if slip == "traces swapped":  # potentiation at pre spikes from the post trace, depression at post spikes
+        dw = a_ltp * np.outer(pre, read_pre) - a_ltd * np.outer(read_post, post)
+    else:
+        dw = a_ltp * np.outer(read_pre, post) - a_ltd * np.outer(pre, read_post)
+    w = np.asarray(w, dtype=np.float64) + (-dw if slip == "signs swapped" else dw)
+    if slip == "decay after reading":
+        x_pre, x_post = x_pre * d_pre, x_post * d_post
+    if slip != "spikes added before reading":
+        x_pre, x_post = add(x_pre, pre), add(x_post, post)
+    return w, x_pre, x_post
+
+
+_STDP_SLIPS = {
+    "signs swapped": "a presynaptic spike shortly before a postsynaptic one must strengthen the synapse (at the post "
+    "spike), the reverse order weaken it (at the pre spike)",
+    "amplitudes swapped": "each side of the window has its own amplitude: the one of potentiation goes with the "
+    "change made at a postsynaptic spike",
+    "taus swapped": "each trace decays with its own time constant: the presynaptic trace with the potentiation "
+    "side's τ₊, the postsynaptic trace with τ₋",
+    "no decay": "the traces must decay at every step: a trace is a fading memory of the spikes, not a count",
+    "decay after reading": "decay the traces before you read them: a spike k steps ago must have decayed k times "
+    "when a spike of the other neuron reads its trace",
+    "spikes added before reading": "add this step's spikes to the traces only after the weight change: two spikes in "
+    "the same step must not pair with each other (the window is 0 at Δt = 0)",
+    "traces swapped": "at a postsynaptic spike read the presynaptic trace (the inputs that came before), at a "
+    "presynaptic spike the postsynaptic trace",
+    "nearest pairing": "with all-to-all pairing a spike adds one to its trace; setting the trace to one forgets the "
+    "earlier spikes (that is nearest-spike pairing)",
+}
+
+
+def _stdp_step_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, pre spikes (T, 3), post spikes (T, 2)); the parameters are fixed in check_stdp_step."""
+    cases = []
+    pre, post = np.zeros((12, 3)), np.zeros((12, 2))
+    pre[1, 0], post[5, 0] = 1, 1  # a pre→post pair, Δt = 4 steps
+    post[2, 1], pre[7, 2] = 1, 1  # a post→pre pair, Δt = -5 steps
+    cases.append(("one pair in each order", pre, post))
+    pre, post = np.zeros((8, 3)), np.zeros((8, 2))
+    pre[[1, 3], 1], post[[3, 6], 1] = 1, 1  # a coincident pair and two bursts
+    pre[[0, 2], 0], post[4, 0] = 1, 1
+    cases.append(("coincident spikes and repeated spikes", pre, post))
+    rng = np.random.default_rng(12)
+    cases.append(("random trains", (rng.random((40, 3)) < 0.25) * 1.0, (rng.random((40, 2)) < 0.25) * 1.0))
+    return cases
+
+
+STDP_CHECK_PARAMETERS = {
+    "a_plus": 0.01,
+    "a_minus": 0.012,
+    "decay_plus": math.exp(-1 / 17),
+    "decay_minus": math.exp(-1 / 34),
+}
+
+
+def _run_stdp(step: Callable[..., Any], pre: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """Every step's (w, x_pre, x_post) concatenated, from w = 0.5 and zero traces."""
+    w, x_pre, x_post = np.full((pre.shape[1], post.shape[1]), 0.5), np.zeros(pre.shape[1]), np.zeros(post.shape[1])
+    history = []
+    for t in range(pre.shape[0]):
+        out = step(w.copy(), x_pre.copy(), x_post.copy(), pre[t].copy(), post[t].copy(), **STDP_CHECK_PARAMETERS)
+        if out is None:
+            raise LookupError("None")
+        if not isinstance(out, tuple) or len(out) != 3:
+            raise LookupError("three")
+        w, x_pre, x_post = (np.asarray(a, dtype=np.float64) for a in out)
+        shapes = (w.shape, x_pre.shape, x_post.shape)
+        if shapes != ((pre.shape[1], post.shape[1]), (pre.shape[1],), (post.shape[1],)):
+            raise LookupError(f"shapes {shapes}")
+        history.append(np.concatenate([w.ravel(), x_pre, x_post]))
+    return np.stack(history)
+
+
+def check_stdp_step(stdp_step: Callable[..., Any]) -> bool:
+    """Exercise 12: ``stdp_step(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus)`` ->
+    ``(w, x_pre, x_post)``: one step of pair-based STDP with all-to-all traces (decay, read, add). w (n_pre, n_post),
+    x_pre and pre (n_pre,), x_post and post (n_post,). Names each slip it recognises by its concept."""
+    for name, pre, post in _stdp_step_cases():
+        try:
+            got = _run_stdp(stdp_step, pre, post)
+        except LookupError as problem:
+            what = str(problem).strip("'\"")
+            if what == "None":
+                print("stdp_step returns None: fill it in, returning the new (w, x_pre, x_post)")
+            elif what == "three":
+                print("stdp_step must return three arrays: the new weights, the presynaptic and the postsynaptic trace")
+            else:
+                print(
+                    f"stdp_step must keep the shapes: w (n_pre, n_post), x_pre (n_pre,), x_post (n_post,); got {what}"
+                )
+            return False
+        except Exception as error:  # noqa: BLE001 - report any failure of the learner's code
+            return _report_exception(error, "stdp_step")
+        expected = _run_stdp(_stdp_reference_step, pre, post)
+        if np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+            continue
+        for slip, concept in _STDP_SLIPS.items():
+
+            def slipped(*args, slip=slip, **kwargs):
+                return _stdp_reference_step(*args, **kwargs, slip=slip)
+
+            if np.allclose(got, _run_stdp(slipped, pre, post), rtol=1e-9, atol=1e-12):
+                print(f"not yet ({name}): {concept}")
+                return False
+        print(f"not yet ({name}): revisit section 3's three steps -- decay both traces, change the weights from "
+              "what the traces hold, then add this step's spikes")  # fmt: skip
+        return False
+    print("correct ✔  (pairs in both orders, coincident and repeated spikes, random trains)")
+    return True

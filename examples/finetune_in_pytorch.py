@@ -348,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--nproc spawns processes itself; under torchrun use --nproc_per_node instead")
     if args.batch_size % world:
         raise SystemExit(f"--batch-size {args.batch_size} must be a multiple of the {world} processes")
+    try:  # before any process starts: a wrong --data is one line, not a traceback per rank
+        open_images(args.data, "train", max_images=args.max_images)
+    except (FileNotFoundError, PermissionError, ValueError) as err:
+        raise SystemExit(f"--data {args.data}: {err}") from None
     local = int(os.environ.get("LOCAL_WORLD_SIZE", world)) if launched else world
     if args.threads is None:
         args.threads = max(1, (os.cpu_count() or 1) // local)

@@ -292,7 +292,11 @@ def free_port() -> int:
 
 def evaluate(args: argparse.Namespace) -> int:
     """``python -m minisnn evaluate`` on the held-out split: the fine-tuned model, the original as the ablation."""
-    split = "val" if args.data == "samples" else "test"
+    try:  # a plain folder's held-out "test" split; the sample photos and LSDIR hold out "val"
+        open_images(args.data, "test")
+        split = "test"
+    except (ValueError, FileNotFoundError):
+        split = "val"
     command = [sys.executable, "-m", "minisnn", "evaluate", "--checkpoint", str(Path(args.out) / "model.npz"),
                "--ablation", "pretrained", "--data", args.data, "--split", split, "--crop", str(args.eval_crop),
                "--num-crops", str(args.eval_crops), "--mask", args.eval_mask, "--seed", str(args.eval_seed),

@@ -9,8 +9,8 @@
   close to the Bayes error when the counts are large, worse when they are few (ML is not built for squared error);
 * :func:`cramer_rao_rmse` -- the encoding noise in closed form: by the delta method, Var g(x̂) ≈ g'(x)²/I(x) for an
   efficient decoder, so RMSE ≈ √(mean over the test values of g'(x)²/I(x))
-  (:func:`minisnn.population.fisher_information`; g' by central differences). A large-count approximation: at small T·M the range's ends and the prior cut the
-  errors short, and it can exceed the Bayes error.
+  (:func:`minisnn.population.fisher_information`; g' by central differences). A large-count approximation: at
+  small T·M the range's ends and the prior cut the errors short, and it can exceed the Bayes error.
 """
 
 from __future__ import annotations

@@ -130,8 +130,8 @@ def main() -> None:
     print(f"\nMean [95 % t-interval] over seeds {', '.join(map(str, seeds))}.")
     table("(a) Decoding x ∈ [−1, 1]: RMSE of the ML decoder (2 000 values per seed)", lambda r: r["ml"])
     table("(a) ... of the centre of mass", lambda r: r["com"])
-    table("(a) ML RMSE / Cramér–Rao RMSE √(mean 1/I(x)) (1 = efficient; < 1 where the range's ends and the "
-          "few counts make the bound's large-count reasoning fail)", lambda r: r["ml"] / r["crb"])  # fmt: skip
+    table("(a) ML RMSE / Cramér–Rao RMSE √(mean 1/I(x)) (1 = efficient; far from 1 where few counts make the "
+          "bound's large-count reasoning fail)", lambda r: r["ml"] / r["crb"])  # fmt: skip
     table("(b) Regression y = sin(πx): test RMSE of the SNN (membrane read-out), 1 000 held-out values",
           lambda r: r["snn"])  # fmt: skip
     table("(b) ... of the non-spiking twin on the same spikes' counts", lambda r: r["twin"])

@@ -154,3 +154,19 @@ def test_config_round_trips_through_a_dict():
     assert R.RegressionConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="unknown keys"):
         R.RegressionConfig.from_dict({**config.to_dict(), "colour": 1})
+
+
+@pytest.mark.parametrize("spiking", [True, False])
+def test_predict_reads_the_spikes_the_baselines_read_in_any_chunks(spiking):
+    # predict and the baselines draw the same spikes from the same seed (a paired comparison), whatever the chunking
+    config, x = small(spiking=spiking), np.linspace(-1, 1, 7)
+    model = R.build(config, rng=0)
+    spikes = R.population_spikes(x, config, 42)
+    inputs = spikes if spiking else spikes.mean(axis=0)
+    want = R.prediction(model(Tensor(inputs)), config).data
+    for chunk in (1, 3, 512):
+        np.testing.assert_allclose(R.predict(model, config, x, seed=42, chunk=chunk), want, rtol=1e-6, atol=1e-6)
+    ml = population.decode_ml(spikes, width=config.sigma)
+    assert R.ml_readout_rmse(config, R.RegressionData(x, R.target(x)), seed=42) == pytest.approx(
+        np.sqrt(np.mean((np.sin(np.pi * ml) - np.sin(np.pi * x)) ** 2))
+    )

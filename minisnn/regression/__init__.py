@@ -12,7 +12,17 @@ Uses only the public layers, :mod:`minisnn.population` and the trainer; it knows
 """
 
 from minisnn.regression.baselines import bayes_estimate, bayes_rmse, constant_rmse, cramer_rao_rmse, ml_readout_rmse
-from minisnn.regression.model import READOUTS, TARGETS, VALUE_RANGE, RegressionConfig, build, encode, prediction, target
+from minisnn.regression.model import (
+    READOUTS,
+    TARGETS,
+    VALUE_RANGE,
+    RegressionConfig,
+    build,
+    encode,
+    population_spikes,
+    prediction,
+    target,
+)
 from minisnn.regression.train import RegressionBatches, RegressionData, fit, make_data, predict, rmse
 
 __all__ = [
@@ -31,6 +41,7 @@ __all__ = [
     "fit",
     "ml_readout_rmse",
     "make_data",
+    "population_spikes",
     "predict",
     "prediction",
     "rmse",

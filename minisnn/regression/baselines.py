@@ -18,19 +18,13 @@ from __future__ import annotations
 import numpy as np
 
 from minisnn import population
-from minisnn.regression.model import VALUE_RANGE, RegressionConfig, target
+from minisnn.regression.model import VALUE_RANGE, RegressionConfig, population_spikes, target
 from minisnn.regression.train import RegressionData
 
 
 def constant_rmse(train_data: RegressionData, test_data: RegressionData) -> float:
     """RMSE of the constant prediction mean(train y) on the test data."""
     return float(np.sqrt(np.mean((test_data.y - train_data.y.mean()) ** 2)))
-
-
-def _spikes(config: RegressionConfig, x: np.ndarray, seed: int) -> np.ndarray:
-    """The spikes (T, N, M) that :func:`~minisnn.regression.predict` draws with ``seed`` for the same values."""
-    return population.population_encode(np.asarray(x, dtype=np.float64), config.num_neurons, config.num_steps,
-                                        VALUE_RANGE, config.sigma, f_max=config.f_max, rng=seed)  # fmt: skip
 
 
 def bayes_estimate(config: RegressionConfig, spikes: np.ndarray, grid: int = 2001) -> np.ndarray:
@@ -43,14 +37,17 @@ def bayes_estimate(config: RegressionConfig, spikes: np.ndarray, grid: int = 200
 
 
 def bayes_rmse(config: RegressionConfig, test_data: RegressionData, seed: int = 1234) -> float:
-    """RMSE of the posterior mean E[g(x) | counts] on the test data (module docstring)."""
-    estimate = bayes_estimate(config, _spikes(config, test_data.x, seed))
+    """RMSE of the posterior mean E[g(x) | counts] on the test data (module docstring), the spikes drawn from ``seed``
+    as :func:`~minisnn.regression.predict` draws them: the same seed, the same spikes."""
+    estimate = bayes_estimate(config, population_spikes(test_data.x, config, seed))
     return float(np.sqrt(np.mean((estimate - test_data.y) ** 2)))
 
 
 def ml_readout_rmse(config: RegressionConfig, test_data: RegressionData, seed: int = 1234) -> float:
     """RMSE of g(x̂_ML) on the test data, the spikes drawn as :func:`~minisnn.regression.predict` draws them."""
-    x_hat = population.decode_ml(_spikes(config, test_data.x, seed), VALUE_RANGE, config.sigma, f_max=config.f_max)
+    x_hat = population.decode_ml(
+        population_spikes(test_data.x, config, seed), VALUE_RANGE, config.sigma, f_max=config.f_max
+    )
     return float(np.sqrt(np.mean((target(x_hat, config.target) - test_data.y) ** 2)))
 
 

@@ -121,13 +121,20 @@ def build(config: RegressionConfig, rng: np.random.Generator | int | None = None
     )  # fmt: skip
 
 
-def encode(x: Any, config: RegressionConfig, rng: np.random.Generator | int | None = None) -> np.ndarray:
-    """Values (N,) in [−1, 1] → the network's input: population spikes (T, N, M) for the SNN, their counts over the
-    T steps divided by T, (N, M), for the twin. float32."""
-    spikes = population.population_encode(
+def population_spikes(x: Any, config: RegressionConfig, rng: np.random.Generator | int | None = None) -> np.ndarray:
+    """Values (N,) in [−1, 1] → the population's Bernoulli spikes (T, N, M), float32 (:func:`minisnn.population.
+    population_encode` with the tuning of ``config``). The same ``rng`` gives the same spikes for the SNN, its twin
+    and the baselines."""
+    return population.population_encode(
         np.asarray(x, dtype=np.float64), config.num_neurons, config.num_steps, VALUE_RANGE, config.sigma,
         f_max=config.f_max, rng=rng,
     )  # fmt: skip
+
+
+def encode(x: Any, config: RegressionConfig, rng: np.random.Generator | int | None = None) -> np.ndarray:
+    """Values (N,) in [−1, 1] → the network's input: population spikes (T, N, M) for the SNN, their counts over the
+    T steps divided by T, (N, M), for the twin. float32."""
+    spikes = population_spikes(x, config, rng)
     return spikes if config.spiking else spikes.mean(axis=0)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from minisnn import functional as F
 from minisnn import nn, optim
-from minisnn.regression.model import RegressionConfig, encode, prediction, target
+from minisnn.regression.model import RegressionConfig, encode, population_spikes, prediction, target
 from minisnn.tensor import Tensor, no_grad
 from minisnn.trainer import History, Schedule, train
 
@@ -63,16 +63,19 @@ class RegressionBatches:
 
 
 def predict(model: nn.Module, config: RegressionConfig, x: Any, seed: int = 1234, chunk: int = 512) -> np.ndarray:
-    """ŷ (N,) for the values x in evaluation mode; the spikes are drawn from ``seed`` (same seed, same numbers)."""
+    """ŷ (N,) for the values x in evaluation mode. The spikes of all N values are drawn at once from ``seed``
+    (:func:`~minisnn.regression.population_spikes`: the same seed, the same spikes as the baselines'), then run
+    ``chunk`` values at a time."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    rng = np.random.default_rng(seed)
+    spikes = population_spikes(x, config, seed)
     was_training = model.training
     model.eval()
     out = []
     try:
         with no_grad():
             for i in range(0, len(x), chunk):
-                out.append(prediction(model(Tensor(encode(x[i : i + chunk], config, rng))), config).data)
+                inputs = spikes[:, i : i + chunk] if config.spiking else spikes[:, i : i + chunk].mean(axis=0)
+                out.append(prediction(model(Tensor(inputs)), config).data)
     finally:
         model.train(was_training)
     return np.concatenate(out).astype(np.float64) if out else np.zeros(0)

@@ -97,6 +97,8 @@ PROSE_NUMBER_ALLOWED = {
     "10": {"201", "1.5", "1.2", "256", "128", "1500", "99.9", "450", "4.6"},  # 201 inputs from -0.5 to 1.5, the
     # worked example 0.6 + 0.6 = 1.2, T = 256, 128 hidden neurons, 1,500 steps, the 99.9th percentile, 450 test
     # digits, Horowitz's 4.6 pJ
+    "13": {"64", "25", "15"},  # the regression network's 64 hidden neurons and the sweeps' window T = 25 (inputs);
+    # 15 minutes for the exercise (a reading time)
     "09": {"95", "155", "64", "21", "45", "4.6", "5.1", "0.015", "0.0017", "2407.08861"},  # a 95 % interval, 155
     # training photos, 64 channels, +1 dB = a 21 % smaller error (a constant), Horowitz's 45 nm energies, the paper's
     # reported MSEs, the seed paper's arXiv id

@@ -170,3 +170,14 @@ def test_bad_arguments_are_named(call, message):
 def test_non_numeric_values_are_a_type_error():
     with pytest.raises(TypeError, match="x must be real numbers"):
         P.population_encode(np.array(["a"]), 4, 3)
+
+
+def test_decoders_keep_any_sample_shape():
+    x = np.random.default_rng(2).uniform(-1, 1, (3, 2))
+    spikes = P.population_encode(x, 6, 20, rng=2)  # (T, 3, 2, M)
+    flat = spikes.reshape(20, 6, 6)
+    c = P.centres(6)
+    for decode in (lambda s: P.decode_ml(s), lambda s: P.decode_centre_of_mass(s, c)):
+        assert decode(spikes).shape == (3, 2)
+        np.testing.assert_allclose(decode(spikes).reshape(-1), decode(flat), atol=1e-12)
+    assert P.fisher_information(x, 6, 20).shape == (3, 2)

@@ -129,6 +129,7 @@ def test_bayes_estimate_is_the_posterior_mean_by_the_loop():
         ({"num_steps": 0}, "num_steps must be an int >= 1"),
         ({"hidden": 2.5}, "hidden must be an int >= 1"),
         ({"readout": "spikes"}, "readout must be one of"),
+        ({"spiking": "no"}, "spiking must be True or False"),
         ({"target": "cos"}, "target must be one of"),
         ({"tau": 1.0}, "tau must be > 1 ms"),
         ({"width": 0.0}, "width must be a number > 0"),

@@ -64,6 +64,9 @@ class RegressionConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
                 raise ValueError(f"regression: {name} must be an int >= {minimum}, got {value!r}")
+        if not isinstance(self.spiking, (bool, np.bool_)):
+            raise ValueError(f"regression: spiking must be True or False, got {self.spiking!r}")
+        object.__setattr__(self, "spiking", bool(self.spiking))
         if self.readout not in READOUTS:
             raise ValueError(f"regression: readout must be one of {READOUTS}, got {self.readout!r}")
         if self.target not in TARGETS:

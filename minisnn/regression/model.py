@@ -125,9 +125,9 @@ def build(config: RegressionConfig, rng: np.random.Generator | int | None = None
 
 
 def population_spikes(x: Any, config: RegressionConfig, rng: np.random.Generator | int | None = None) -> np.ndarray:
-    """Values (N,) in [−1, 1] → the population's Bernoulli spikes (T, N, M), float32 (:func:`minisnn.population.
-    population_encode` with the tuning of ``config``). The same ``rng`` gives the same spikes for the SNN, its twin
-    and the baselines."""
+    """Values (N,) in [−1, 1] → the population's Bernoulli spikes (T, N, M), float32
+    (:func:`~minisnn.population.population_encode` with the tuning of ``config``). The same ``rng`` gives the same
+    spikes for the SNN, its twin and the baselines."""
     return population.population_encode(
         np.asarray(x, dtype=np.float64), config.num_neurons, config.num_steps, VALUE_RANGE, config.sigma,
         f_max=config.f_max, rng=rng,

@@ -25,12 +25,14 @@ one of T steps neuron j fires with probability p_j(x), independently. The count 
 **The bound** (:func:`fisher_information`, :func:`cramer_rao_bound`): T independent Bernoulli steps carry the
 Fisher information I(x) = T·Σ_j p_j'(x)² / (p_j(x)(1 − p_j(x))), p_j'(x) = −(x − c_j)/σ²·(p_j(x) − p_min)
 (for small p: the Poisson I(x) = T·Σ_j p_j'(x)²/p_j(x)). An unbiased decoder's error variance is at least
-1/I(x) (Cramér–Rao); the ML decoder reaches it as the counts grow, the centre of mass does not when f_min > 0.
+1/I(x) (Cramér–Rao); the ML decoder reaches it as the counts grow, the centre of mass only where it is the ML
+estimate (a flat summed rate): near the ends of the range, for narrow curves or with f_min > 0 it is biased, and a
+bias does not shrink with more spikes.
 Dense tiling with f_min = 0 and Poisson counts gives I(x) ≈ T·p_max·√(2π)/(σΔ): narrower curves carry more
 information per spike -- as long as enough neurons still fire.
 
-``x`` may have any shape S; rates are (*S, M), spikes time-major (T, *S, M), decoded values (*S). Loops beside the
-vectorised code (``*_loop``) are the test oracles.
+``x`` may have any shape S; rates are ``(*S, M)``, spikes time-major ``(T, *S, M)``, decoded values ``(*S,)``. Loops
+beside the vectorised code (``*_loop``) are the test oracles.
 """
 
 from __future__ import annotations

@@ -708,3 +708,65 @@ def test_stdp_step_check_accepts_the_solution_and_an_in_place_version(capsys):
 
     assert checks.check_stdp_step(in_place)
     assert "correct ✔" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ tutorial 13
+def centre_of_mass_placeholder(spikes, centres):  # the notebook's placeholder
+    return None
+
+
+def _counts(s):
+    return np.asarray(s, dtype=np.float64).sum(axis=0)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [(centre_of_mass_placeholder, "returns None: fill it in"), (lambda s, c: 1 / 0, "raised ZeroDivisionError"),
+     (lambda s, c: _counts(s) @ c / _counts(s).sum(axis=1), "fired no spike divides by zero"),
+     (lambda s, c: s.sum(axis=1), "the sum ran over the samples"),
+     (lambda s, c: _counts(s) * c, "one number per neuron"),
+     (lambda s, c: [["a"]], "must return numbers"),
+     (lambda s, c: np.full(s.shape[1], c.mean() + 0.1), "the centre of mass of section 3")],
+    ids=["placeholder", "raises", "silent gives nan", "wrong axis", "per neuron", "not numbers", "unforeseen"],
+)  # fmt: skip
+def test_centre_of_mass_check_rejects_the_placeholder_and_says_what_to_return(wrong, says, capsys):
+    out = assert_rejected(checks.check_centre_of_mass(wrong), capsys)
+    assert says in out, out
+
+
+def _guarded(numerator, denominator, c):
+    return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), (c[0] + c[-1]) / 2)
+
+
+@pytest.mark.parametrize(
+    ("slip", "concept"),
+    [
+        (lambda s, c: _counts(s) @ c, "divided by the total spike count"),
+        (lambda s, c: _counts(s) @ c / len(c), "not by the number of neurons"),
+        (lambda s, c: _counts(s) @ c / s.shape[0], "not by the number of steps"),
+        (lambda s, c: _guarded(_counts(s) @ np.arange(len(c)), _counts(s).sum(1), c), "not with its number"),
+        (lambda s, c: c[_counts(s).argmax(axis=1)], "the most active neuron alone"),
+        (lambda s, c: _guarded(s[-1] @ c, s[-1].sum(1), c), "one time step is a snapshot"),
+        (lambda s, c: _guarded((_counts(s) > 0) @ c, (_counts(s) > 0).sum(1), c), "not by fired-or-not"),
+        (lambda s, c: _guarded(_counts(s) @ c[::-1], _counts(s).sum(1), c), "neuron j prefers centres[j]"),
+        (lambda s, c: _guarded(_counts(s) @ c, _counts(s).sum(1), np.zeros(2)), "the mean of the first and the last"),
+    ],
+    ids=["sum", "mean over neurons", "per step", "indices", "argmax", "last step", "fired or not", "reversed",
+         "silent gives zero"],
+)  # fmt: skip
+def test_centre_of_mass_check_names_each_slips_concept_and_no_value(slip, concept, capsys):
+    out = assert_rejected(checks.check_centre_of_mass(slip), capsys)
+    assert concept in out, out
+    assert not re.search(r"\d", out), out  # no decoded value, no size of the error
+
+
+def test_centre_of_mass_check_accepts_the_solution_and_the_library(capsys):
+    from minisnn import population
+
+    assert checks.check_centre_of_mass(solution("13_centre_of_mass").decode)
+    assert "correct ✔" in capsys.readouterr().out
+    assert checks.check_centre_of_mass(population.decode_centre_of_mass)
+    # by rates (counts / T) instead of counts, in float32: the same average
+    assert checks.check_centre_of_mass(
+        lambda s, c: _guarded((s.mean(0) @ c).astype(np.float32), s.mean(0).sum(1), c).astype(np.float32)
+    )

@@ -100,6 +100,8 @@ PROSE_NUMBER_ALLOWED = {
     "12": {"17", "34", "95", "64", "128", "16", "1347", "19", "18", "98"},  # τ+ = 17 ms and τ- = 34 ms (the fits
     # to Bi & Poo's data), Diehl & Cook's reported 95 % on MNIST, the 64 pixels, the MLP 64-128-10, 16 inputs of the
     # 4×4 toy, the 1,347 training digits; references: Neuronal Dynamics ch. 19, journal volumes 18 and 98
+    "13": {"64", "25", "15"},  # the regression network's 64 hidden neurons and the sweeps' window T = 25 (inputs);
+    # 15 minutes for the exercise (a reading time)
     "09": {"95", "155", "64", "21", "45", "4.6", "5.1", "0.015", "0.0017", "2407.08861"},  # a 95 % interval, 155
     # training photos, 64 channels, +1 dB = a 21 % smaller error (a constant), Horowitz's 45 nm energies, the paper's
     # reported MSEs, the seed paper's arXiv id

@@ -996,3 +996,109 @@ def check_stdp_step(stdp_step: Callable[..., Any]) -> bool:
         return False
     print("correct ✔  (pairs in both orders, coincident and repeated spikes, random trains)")
     return True
+
+
+# ------------------------------------------------------------------------------------------ tutorial 13
+def centre_of_mass_reference(spikes: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """x̂ = Σ_j n_j c_j / Σ_j n_j per sample, n_j the spike counts over the T steps; the middle of the range (the mean
+    of the first and the last centre) where the population fired no spike."""
+    counts = np.asarray(spikes, dtype=np.float64).sum(axis=0)
+    centres = np.asarray(centres, dtype=np.float64)
+    total = counts.sum(axis=-1)
+    return np.where(total > 0, counts @ centres / np.maximum(total, 1), 0.5 * (centres[0] + centres[-1]))
+
+
+def _centre_of_mass_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(spikes (T, N, M), centres (M,)); T, N, M differ within and between cases, the ranges are not centred on 0 (so
+    a sum, a mean over neurons or neuron indices all give other values), and the first case has a silent sample."""
+    rng = np.random.default_rng(13)
+    cases = []
+    for steps, n, m, low, high in ((7, 5, 6, 0.5, 3.0), (12, 9, 4, -1.0, 2.0), (30, 11, 17, -4.0, -0.5)):
+        centres = np.linspace(low, high, m)
+        x = rng.uniform(low, high, n)
+        p = 0.35 * np.exp(-((x[:, None] - centres) ** 2) / (2 * (centres[1] - centres[0]) ** 2))
+        spikes = (rng.random((steps, n, m)) < p).astype(np.float32)
+        if not cases:
+            spikes[:, 0] = 0  # a sample whose population fired no spike at all
+            spikes[2, 1, :] = 1  # every neuron fires once at one step: the counts are not all 0 or 1
+        cases.append((spikes, centres))
+    return cases
+
+
+def _centre_of_mass_slips() -> list[tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], str]]:
+    """Decoders of the usual slips with the concept each misses (no numbers: nothing to bisect on)."""
+
+    def counts(s: np.ndarray) -> np.ndarray:
+        return np.asarray(s, dtype=np.float64).sum(axis=0)
+
+    def safe(num: np.ndarray, den: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return np.where(den > 0, num / np.where(den > 0, den, 1), 0.5 * (c[0] + c[-1]))
+
+    index = lambda s, c: safe(counts(s) @ np.arange(len(c)), counts(s).sum(-1), c)  # noqa: E731
+    return [
+        (lambda s, c: counts(s) @ c, "the weighted sum must be divided by the total spike count (an average of the "
+         "preferred values, weighted by the counts)"),
+        (lambda s, c: counts(s) @ c / len(c), "divide by the number of spikes, not by the number of neurons"),
+        (lambda s, c: counts(s) @ c / s.shape[0], "divide by the number of spikes, not by the number of steps"),
+        (index, "each neuron votes with its preferred value (its centre), not with its number in the population"),
+        (lambda s, c: c[counts(s).argmax(-1)], "the most active neuron alone is a coarser code: the centre of mass "
+         "lets every neuron vote, weighted by its spike count"),
+        (lambda s, c: safe(np.asarray(s[-1], np.float64) @ c, np.asarray(s[-1], np.float64).sum(-1), c),
+         "one time step is a snapshot: count each neuron's spikes over the whole window first"),
+        (lambda s, c: safe((counts(s) > 0) @ c, (counts(s) > 0).sum(-1), c), "a neuron that fired more often counts "
+         "more: weight by the spike counts, not by fired-or-not"),
+        (lambda s, c: safe(counts(s) @ c[::-1], counts(s).sum(-1), c), "the centres are in the neurons' order: "
+         "neuron j prefers centres[j]"),
+        (lambda s, c: safe(counts(s) @ c, counts(s).sum(-1), np.zeros(2)), "a population that fired no spike says "
+         "nothing about x: return the middle of the range, the mean of the first and the last centre"),
+    ]  # fmt: skip
+
+
+def check_centre_of_mass(decode: Callable[[np.ndarray, np.ndarray], Any]) -> bool:
+    """Exercise 13: ``decode(spikes (T, N, M), centres (M,)) -> (N,)``, the centre of mass Σ n_j c_j / Σ n_j of the
+    spike counts over T (the middle of the range for a silent population). Names each slip it recognises by its
+    concept, never a value."""
+    cases = _centre_of_mass_cases()
+    answers = []
+    for spikes, centres in cases:
+        try:
+            with np.errstate(all="ignore"):
+                got = decode(spikes.copy(), centres.copy())
+        except Exception as error:  # noqa: BLE001 - report any failure of the learner's code
+            return _report_exception(error, "decode")
+        if got is None:
+            print("decode returns None: fill it in, returning one decoded value per sample (shape (N,))")
+            return False
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            print("decode must return numbers: one decoded value per sample, shape (N,)")
+            return False
+        steps, n, m = spikes.shape
+        if got.shape != (n,):
+            if got.shape in ((steps, m), (steps,)):
+                print("not yet: the sum ran over the samples; count each neuron's spikes over the time steps "
+                      "(axis 0), one decoded value per sample")  # fmt: skip
+            elif got.shape in ((n, m), (m,)):
+                print("not yet: one number per neuron; combine the neurons' votes into one value per sample")
+            else:
+                print("not yet: return one decoded value per sample, shape (N,) for spikes of shape (T, N, M)")
+            return False
+        answers.append(got)
+    want = [centre_of_mass_reference(s, c) for s, c in cases]
+    if all(np.allclose(g, w, rtol=1e-5, atol=1e-6) for g, w in zip(answers, want, strict=True)):
+        print("correct ✔  (three ranges, a silent population, repeated spikes)")
+        return True
+    if any(not np.isfinite(g).all() for g in answers):
+        print("not yet: a population that fired no spike divides by zero; return the middle of the range there (the "
+              "mean of the first and the last centre)")  # fmt: skip
+        return False
+    for slip, concept in _centre_of_mass_slips():
+        with np.errstate(all="ignore"):
+            expected = [slip(s, c) for s, c in cases]
+        if all(np.allclose(g, e, rtol=1e-5, atol=1e-6) for g, e in zip(answers, expected, strict=True)):
+            print(f"not yet: {concept}")
+            return False
+    print("not yet: that is not the centre of mass of section 3: an average of the preferred values, each weighted "
+          "by its neuron's spike count over the window")  # fmt: skip
+    return False

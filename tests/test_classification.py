@@ -192,6 +192,8 @@ def test_event_task_feeds_the_frames_time_major_to_a_two_channel_cnn():
         ClassifierConfig(task="events", arch="mlp")
     with pytest.raises(ValueError, match="task='events' is a spiking CNN"):
         ClassifierConfig.events(spiking=False)
+    with pytest.raises(ValueError, match="task='events' needs num_steps >= 3"):
+        ClassifierConfig.events(num_steps=2)
     assert ClassifierConfig.from_dict(config.to_dict()) == config
 
 

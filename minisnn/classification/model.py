@@ -122,6 +122,8 @@ class ClassifierConfig:
             if self.num_steps != 8 or self.encoder != "direct":
                 raise ValueError("classifier: task='rows' reads the 8 rows as 8 steps: num_steps=8, encoder='direct', "
                                  f"got num_steps={self.num_steps}, encoder={self.encoder!r}")  # fmt: skip
+        if self.task == "events" and self.num_steps < 3:
+            raise ValueError(f"classifier: task='events' needs num_steps >= 3 (three saccades), got {self.num_steps}")
         if self.task == "events" and (self.arch != "cnn" or not self.spiking or self.encoder != "direct"):
             raise ValueError(
                 "classifier: task='events' is a spiking CNN fed the event frames as they are (arch='cnn', "

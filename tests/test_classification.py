@@ -222,6 +222,7 @@ def test_cli_classify_events(tmp_path, capsys):
     assert "ANN twin" not in printed
     result = json.loads((tmp_path / "metrics.json").read_text())
     assert result["config"]["task"] == "events" and result["config"]["arch"] == "cnn"
+    assert result["config"]["input_gain"] == 1.0 and result["config"]["channels"] == [16, 32]
     assert (tmp_path / "snn" / "model.npz").exists() and not (tmp_path / "ann").exists()
     assert main(["classify", "--task", "events", "--arch", "mlp", "--out", str(tmp_path / "x")]) != 0
     assert "--task events is a spiking CNN" in capsys.readouterr().err

@@ -54,6 +54,10 @@ def add_parser(commands: Any) -> None:
         default=None,
         help="Adam learning rate, cosine schedule (default 5e-3; rows 2e-3)",
     )
+    classify.add_argument(
+        "--input-gain", type=float_in(0, 100, low_open=True), default=None,
+        help="dt/C, the potential one step of unit current adds (default: 1/tau for static, 1 for rows and events)",
+    )  # fmt: skip
     classify.add_argument("--seed", type=seed, default=0)
     classify.add_argument("--out", default="runs/classify")
     classify.add_argument("--resume", action="store_true", help="continue from OUT/snn and OUT/ann")
@@ -80,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if events and args.arch not in (None, "cnn"):
         raise CLIError(f"--task events is a spiking CNN (2 x 16 x 16 event frames): got --arch {args.arch}")
     overrides: dict[str, Any] = {"arch": args.arch or "mlp"}
-    for name in ("num_steps", "encoder", "readout", "hidden"):
+    for name in ("num_steps", "encoder", "readout", "hidden", "input_gain"):
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
     if events:  # a spiking CNN on the event frames

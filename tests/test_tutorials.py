@@ -97,6 +97,9 @@ PROSE_NUMBER_ALLOWED = {
     "10": {"201", "1.5", "1.2", "256", "128", "1500", "99.9", "450", "4.6"},  # 201 inputs from -0.5 to 1.5, the
     # worked example 0.6 + 0.6 = 1.2, T = 256, 128 hidden neurons, 1,500 steps, the 99.9th percentile, 450 test
     # digits, Horowitz's 4.6 pJ
+    "11": {"12", "16", "32", "512", "450", "28", "34", "300", "100", "45", "95"},  # T = 12 steps, the 16×16 canvas
+    # and the CNN's 16 and 32 channels (512 = 32·4·4 features), 450 test digits, N-MNIST's 28 → 34 pixels and
+    # 3 × 100 = 300 ms of saccades, Horowitz's 45 nm, a 95 % interval
     "09": {"95", "155", "64", "21", "45", "4.6", "5.1", "0.015", "0.0017", "2407.08861"},  # a 95 % interval, 155
     # training photos, 64 channels, +1 dB = a 21 % smaller error (a constant), Horowitz's 45 nm energies, the paper's
     # reported MSEs, the seed paper's arXiv id

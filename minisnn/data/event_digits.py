@@ -129,6 +129,11 @@ def event_digits(
     corners = saccade_corners(amplitude)[:, None] + generator.normal(0.0, jitter, (3, n, 2))  # (3, N, 2)
     corners = np.clip(corners, -margin, margin)
     path = saccade_path(int(num_steps), corners)  # (T + 1, N, 2)
-    frames = np.stack([shift_bilinear(canvas, p[:, 0], p[:, 1]) for p in path])  # (T + 1, N, 1, H, W)
-    events = delta_on_off(frames, threshold, padding=True, axis=2)[1:]  # step 0 compares frame 0 with itself
-    return EventDigits(events.astype(np.uint8), data.labels, path.astype(np.float32), float(threshold))
+    # one pair of frames at a time (memory: two frames, not T + 1): step t compares frame t with frame t - 1
+    events = np.empty((int(num_steps), n, 2, size, size), np.uint8)
+    previous = shift_bilinear(canvas, path[0, :, 0], path[0, :, 1])
+    for t in range(1, int(num_steps) + 1):
+        frame = shift_bilinear(canvas, path[t, :, 0], path[t, :, 1])
+        events[t - 1] = delta_on_off(np.stack([previous, frame]), threshold, padding=True, axis=2)[1]
+        previous = frame
+    return EventDigits(events, data.labels, path.astype(np.float32), float(threshold))

@@ -73,7 +73,7 @@ def saccade_path(num_steps: int, corners: np.ndarray) -> np.ndarray:
 def shift_bilinear(images: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
     """Shift each image (N, C, H, W) by its own (dy[n], dx[n]) pixels (down, right) with bilinear interpolation;
     zeros come in from outside. out[n, c, y, x] = Σ k(y − dy − y') k(x − dx − x') img[n, c, y', x'] with the tent
-    k(u) = max(0, 1 − |u|): separable, as (H, H) and (W, W) interpolation matrices per image."""
+    ``k(u) = max(0, 1 − abs(u))``: separable, as (H, H) and (W, W) interpolation matrices per image."""
     n, _, h, w = images.shape
     ys, xs = np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64)
     rows = np.maximum(0.0, 1 - np.abs(ys[None, :, None] - dy[:, None, None] - ys[None, None, :]))  # (N, H, H)

@@ -9,10 +9,14 @@
   "linear": step = round((1 − x)·(T − 1)); "rc": the time an RC neuron charged by x takes to reach the
   threshold, t = τ·ln(x / (x − threshold)) steps (the LIF time to first spike of :mod:`minisnn.neuron` with
   R = 1, C = τ); intensities at or below ``threshold`` never fire.
+* :func:`delta` — delta modulation: a spike where a signal x[t] (already time-major, ``(T, …)``, e.g. video
+  frames) changed by at least ``threshold`` since the previous step; :func:`delta_on_off` gives the ON and OFF
+  events in two channels, as an event camera (DVS) reports them. :func:`delta_loop` is its loop reference.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -110,3 +114,95 @@ def direct(x: Any, num_steps: int) -> np.ndarray:
     x = _intensities(x)
     num_steps = _num_steps(num_steps)
     return np.broadcast_to(x, (num_steps, *x.shape))
+
+
+def _signal(x: Any, threshold: float) -> np.ndarray:
+    array = np.asarray(getattr(x, "data", x))
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(f"x must be a floating-point signal (T, ...), got dtype {array.dtype}")
+    if array.ndim < 1 or array.shape[0] < 1:
+        raise ValueError(f"x must be time-major (T, ...) with T >= 1, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("x must be finite (got inf or NaN)")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)):
+        raise TypeError(f"threshold must be a number > 0, got {threshold!r}")
+    if not (math.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold must be finite and > 0, got {threshold!r}")
+    return array
+
+
+def _previous(x: np.ndarray, padding: bool) -> np.ndarray:
+    """x[t − 1] for every t: the step before the first is 0 (``padding=False``) or x[0] itself (``padding=True``)."""
+    first = x[:1] if padding else np.zeros_like(x[:1])
+    return np.concatenate([first, x[:-1]])
+
+
+def delta(x: Any, threshold: float = 0.1, padding: bool = False, off_spike: bool = False) -> np.ndarray:
+    """Delta modulation with snnTorch's ``spikegen.delta`` semantics (snnTorch 1.0), in one signed channel.
+
+    With d[t] = x[t] − x[t − 1] (the change since the *previous* step, not since the first):
+
+        out[t] = +1 where d[t] ≥ threshold (ON);  −1 where d[t] ≤ −threshold (OFF, only with ``off_spike``);  0 else.
+
+    The comparisons include equality (≥, ≤), as snnTorch's do. The first step has no predecessor: ``padding=False``
+    (snnTorch's default) compares x[0] with zeros, so everything already at least ``threshold`` bright spikes at
+    t = 0; ``padding=True`` compares x[0] with itself, so step 0 is silent. ``off_spike`` defaults to False, as in
+    snnTorch (then decreases are ignored). At most one event per element and step, however large the change
+    (a real DVS pixel can fire several).
+
+    Args:
+        x: a time-major floating signal ``(T, ...)``, any values (intensities, log intensities).
+        threshold: the change that triggers an event, > 0.
+        padding: what step 0 is compared with (above).
+        off_spike: also emit −1 for decreases.
+    Returns:
+        ``(T, ...)`` in x's dtype, values in {0, 1} (or {−1, 0, 1} with ``off_spike``).
+    """
+    x = _signal(x, threshold)
+    change = x - _previous(x, padding)
+    out = (change >= threshold).astype(x.dtype)
+    if off_spike:
+        out -= (change <= -threshold).astype(x.dtype)
+    return out
+
+
+def delta_on_off(x: Any, threshold: float = 0.1, padding: bool = False, axis: int = 2) -> np.ndarray:
+    """Delta modulation with the ON and OFF events in two channels, as an event camera reports polarity.
+
+    The same events as ``delta(x, threshold, padding, off_spike=True)``, split by sign and stacked on ``axis``:
+    ``cat([delta == +1, delta == −1], axis)``, both 0/1. For video frames ``(T, N, 1, H, W)`` (the default
+    ``axis=2``, the channel axis) this gives ``(T, N, 2, H, W)``: channel 0 ON (brighter by ≥ threshold since the
+    previous step), channel 1 OFF (darker by ≥ threshold). snnTorch keeps both in one channel as ±1; two
+    channels keep every value a spike (0/1), which a convolution can weigh separately.
+
+    Args:
+        x: a time-major floating signal ``(T, ...)`` with ``axis`` among its axes.
+        threshold, padding: as in :func:`delta`.
+        axis: the axis the two polarities are concatenated on (its length doubles).
+    Returns:
+        ``(T, ...)`` 0/1 in x's dtype, ``shape[axis]`` doubled: ON channels first, then OFF.
+    """
+    x = _signal(x, threshold)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis must be an int in [{-x.ndim}, {x.ndim - 1}] for x of shape {x.shape}, got {axis!r}")
+    if axis % x.ndim == 0:
+        raise ValueError("axis must not be 0, the time axis")
+    change = x - _previous(x, padding)
+    return np.concatenate([change >= threshold, change <= -threshold], axis=axis).astype(x.dtype)
+
+
+def delta_loop(x: Any, threshold: float = 0.1, padding: bool = False, off_spike: bool = False) -> np.ndarray:
+    """The loop reference of :func:`delta` (the test oracle): one element, one step at a time."""
+    x = _signal(x, threshold)
+    flat = x.reshape(x.shape[0], -1)
+    out = np.zeros_like(flat)
+    for i in range(flat.shape[1]):
+        previous = flat[0, i] if padding else 0.0
+        for t in range(flat.shape[0]):
+            change = flat[t, i] - previous
+            if change >= threshold:
+                out[t, i] = 1
+            elif off_spike and change <= -threshold:
+                out[t, i] = -1
+            previous = flat[t, i]
+    return out.reshape(x.shape)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from minisnn import Tensor, encoding, nn
-from minisnn.classification import ClassifierConfig, build, encode, evaluate, fit, logits
+from minisnn.classification import ClassifierConfig, build, dataset, encode, evaluate, fit, logits
 from minisnn.classification.evaluate import confusion_matrix
 from minisnn.data import LabelledBatches, digits
 
@@ -174,3 +174,55 @@ def test_cli_classify_rows(tmp_path, capsys):
     result = json.loads((tmp_path / "metrics.json").read_text())
     assert result["config"]["task"] == "rows" and result["config"]["neuron_kind"] == "alif"
     assert (tmp_path / "snn" / "model.npz").exists() and not (tmp_path / "ann").exists()
+
+
+# ----------------------------------------------------------------------- the event task: digits seen by an event camera
+def test_event_task_feeds_the_frames_time_major_to_a_two_channel_cnn():
+    config = ClassifierConfig.events(num_steps=4, channels=(2, 3))
+    data = dataset(config, "test")
+    assert data.images.shape == (450, 4, 2, 16, 16) and data.images.dtype == np.uint8  # sample-major for batching
+    x = encode(data.images[:5], config)
+    assert x.shape == (4, 5, 2, 16, 16) and x.dtype == np.float32
+    np.testing.assert_array_equal(x[2, 1], data.images[1, 2])  # step 2 of sample 1
+    np.testing.assert_array_equal(data.labels, digits("test").labels)
+    net = build(config, rng=0)
+    assert net[0].module.weight.shape == (2, 2, 3, 3)  # ON and OFF input channels
+    assert build(config, rng=0)(Tensor(x)).shape == (4, 5, 10)
+    with pytest.raises(ValueError, match="task='events' is a spiking CNN"):
+        ClassifierConfig(task="events", arch="mlp")
+    with pytest.raises(ValueError, match="task='events' is a spiking CNN"):
+        ClassifierConfig.events(spiking=False)
+    with pytest.raises(ValueError, match="task='events' needs num_steps >= 3"):
+        ClassifierConfig.events(num_steps=2)
+    assert ClassifierConfig.from_dict(config.to_dict()) == config
+
+
+def test_on_event_digits_a_spiking_cnn_learns_and_its_input_spikes_are_counted():
+    """80 steps of a small CNN (a few seconds): far from the benchmark's 1,500 steps, far above chance."""
+    config = ClassifierConfig.events(num_steps=6, channels=(8, 8))
+    train, test = dataset(config, "train"), dataset(config, "test")
+    model = build(config, rng=0)
+    history = fit(model, config, train, 80, batch_size=32, lr=1e-2, progress=False, val_data=test, val_every=80)
+    assert history.val["accuracy"][-1] > 0.4  # chance is 0.1
+    result = evaluate(model, config, test)
+    events_per_digit = test.images.sum(dtype=np.float64) / len(test)
+    hidden = result["spikes_per_sample"]  # the two conv layers' spikes, then the output's
+    synops = events_per_digit * 8 * 9 + hidden[0] * 8 * 9 + hidden[1] * 10  # each spike × its fan-out
+    assert result["energy"]["synops_per_sample"] == pytest.approx(synops, rel=1e-9)
+
+
+def test_cli_classify_events(tmp_path, capsys):
+    from minisnn.__main__ import main
+
+    code = main(["classify", "--task", "events", "--steps", "5", "--num-steps", "3", "--out", str(tmp_path),
+                 "--no-progress"])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "event frames (T = 3 steps" in printed and "| spiking CNN (event digits) |" in printed
+    assert "ANN twin" not in printed
+    result = json.loads((tmp_path / "metrics.json").read_text())
+    assert result["config"]["task"] == "events" and result["config"]["arch"] == "cnn"
+    assert result["config"]["input_gain"] == 1.0 and result["config"]["channels"] == [16, 32]
+    assert (tmp_path / "snn" / "model.npz").exists() and not (tmp_path / "ann").exists()
+    assert main(["classify", "--task", "events", "--arch", "mlp", "--out", str(tmp_path / "x")]) != 0
+    assert "--task events is a spiking CNN" in capsys.readouterr().err

@@ -67,6 +67,7 @@ def argparse_rejects(argv, fragment, capsys):
         (["classify", "--hidden", "10000000"], "expected an integer in 1–16384"),
         (["classify", "--lr=-inf"], "expected a finite number in (0, 10]"),
         (["classify", "--lr", "1e30"], "expected a finite number in (0, 10], got '1e30'"),
+        (["classify", "--input-gain", "0"], "expected a finite number in (0, 100], got '0'"),
         (["classify", "--num-steps", "1e8"], "expected an integer in 1–1024, got '1e8'"),
         (["classify", "--arch", "cnn", "--num-steps", "100000"], "expected an integer in 1–1024, got '100000'"),
     ],

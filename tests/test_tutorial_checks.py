@@ -610,6 +610,77 @@ def test_weight_factor_check_accepts_the_solution_and_any_interpolation(capsys):
     assert checks.check_weight_factor(lambda a, b, p: robust_scale(a, p) / robust_scale(b, p))
 
 
+# ------------------------------------------------------------------------------------------ tutorial 11
+def _change(frames, first="dark"):
+    base = np.zeros_like(frames[:1]) if first == "dark" else frames[:1]
+    return frames - np.concatenate([base, frames[:-1]])
+
+
+def _two(on, off):
+    return np.concatenate([on, off], axis=2).astype(np.float32)
+
+
+def delta_placeholder(frames, threshold):  # the notebook's placeholder
+    return None
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [(delta_placeholder, "returns None: fill it in"), (lambda f, t: 1 / 0, "raised ZeroDivisionError"),
+     (lambda f, t: _two(np.diff(f, axis=0) >= t, np.diff(f, axis=0) <= -t), "one output step per frame"),
+     (lambda f, t: (_change(f) >= t).astype(np.float32), "two channels"),
+     (lambda f, t: np.stack([_change(f) >= t, _change(f) <= -t], axis=2), "must return shape"),
+     (lambda f, t: _two(_change(f) >= t, -(_change(f) <= -t).astype(np.float32)), "not a −1"),
+     (lambda f, t: _two(_change(f) >= t / 2, _change(f) <= -t / 2), "revisit section 2's rule")],
+    ids=["placeholder", "raises", "np.diff", "one channel", "new axis", "minus one", "unforeseen"],
+)  # fmt: skip
+def test_delta_check_rejects_the_placeholder_and_wrong_shapes(wrong, says, capsys):
+    out = assert_rejected(checks.check_delta_on_off(wrong), capsys)
+    assert says in out, out
+
+
+def _from_first(f):
+    return f - np.concatenate([np.zeros_like(f[:1]), np.repeat(f[:1], len(f) - 1, 0)])
+
+
+def _silent_first(f):
+    c = _change(f)
+    c[0] = 0
+    return c
+
+
+@pytest.mark.parametrize(
+    ("slip", "concept"),
+    [
+        (lambda f, t: _two(_change(f) <= -t, _change(f) >= t), "channel 0 holds the ON events"),
+        (lambda f, t: _two(_change(f) > t, _change(f) < -t), "exactly the threshold is an event (≥, not >)"),
+        (lambda f, t: _two(_from_first(f) >= t, _from_first(f) <= -t), "previous frame, not with the first"),
+        (lambda f, t: _two(_silent_first(f) >= t, _silent_first(f) <= -t), "compared with a dark frame"),
+        (lambda f, t: _two(_change(f, "self") >= t, _change(f, "self") <= -t), "compared with a dark frame"),
+        (lambda f, t: _two(abs(_change(f)) >= t, abs(_change(f)) >= t), "each channel has one polarity"),
+        (lambda f, t: _two(_change(f) > 0, _change(f) < 0), "at least the threshold"),
+    ],
+    ids=["swapped polarity", "> not >=", "against the first frame", "silent first step", "padding=True", "abs",
+         "no threshold"],
+)  # fmt: skip
+def test_delta_check_names_each_slips_concept_and_no_value(slip, concept, capsys):
+    out = assert_rejected(checks.check_delta_on_off(slip), capsys)
+    assert concept in out, out
+    assert not re.search(r"\d\.\d", out), out
+
+
+def test_delta_check_accepts_the_solution_the_library_and_other_dtypes(capsys):
+    from minisnn import encoding
+
+    assert checks.check_delta_on_off(solution("11_delta_on_off").delta_on_off)
+    assert "correct ✔" in capsys.readouterr().out
+    assert checks.check_delta_on_off(lambda f, t: encoding.delta_on_off(f, t))  # the library, padding=False
+    assert checks.check_delta_on_off(lambda f, t: _two(_change(f) >= t, _change(f) <= -t).astype(bool))
+    assert checks.check_delta_on_off(lambda f, t: _two(_change(f) >= t, _change(f) <= -t).astype(np.uint8))
+    out = capsys.readouterr().out
+    assert out.count("correct ✔") == 3, out
+
+
 # ------------------------------------------------------------------------------------------ tutorial 12
 def stdp_placeholder(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus):
     return None  # the notebook's placeholder

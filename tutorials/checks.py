@@ -870,6 +870,101 @@ def check_weight_factor(weight_factor: Callable[..., Any]) -> bool:
     return True
 
 
+# ------------------------------------------------------------------------------------------ tutorial 11
+def _delta_cases() -> list[tuple[str, np.ndarray, float]]:
+    """(name, frames (T, N, 1, H, W) float32, threshold). Values on a grid of eighths, so every change is exact and
+    the ties change = ±threshold occur; bright first frames (the first step matters); slow ramps (the previous frame
+    is not the first); decreases (polarity)."""
+    rng = np.random.default_rng(11)
+    cases = []
+    ramp = np.zeros((5, 2, 1, 3, 4), np.float32)
+    ramp[:, 0, 0, 1, :] = np.arange(5)[:, None] / 4  # a pixel row brightening by 0.25 per step: ties at 0.25
+    ramp[:, 1, 0, :, 2] = (4 - np.arange(5))[:, None] / 4  # a column dimming by 0.25 per step, bright at step 0
+    cases.append(("a ramp up and a ramp down", ramp, 0.25))
+    edge = np.zeros((4, 1, 1, 5, 6), np.float32)
+    for t in range(4):  # a bright bar moving right one column per step
+        edge[t, 0, 0, :, 1 + t : 3 + t] = 1.0
+    cases.append(("a moving bar", edge, 0.5))
+    noisy = (rng.integers(0, 9, (6, 3, 1, 4, 5)) / 8).astype(np.float32)
+    cases.append(("random frames", noisy, 0.375))
+    return cases
+
+
+def delta_on_off_reference(frames: np.ndarray, threshold: float) -> np.ndarray:
+    """Exercise 11's answer: ON where frames[t] − frames[t − 1] ≥ threshold, OFF where ≤ −threshold, step 0
+    against a dark frame (zeros) -- ``encoding.delta_on_off(frames, threshold, padding=False, axis=2)``."""
+    from minisnn import encoding
+
+    return encoding.delta_on_off(frames, threshold, padding=False, axis=2)
+
+
+def _delta_slips(frames: np.ndarray, threshold: float) -> list[tuple[np.ndarray, str]]:
+    """The answers of plausible slips, each with the concept it misses (never a value)."""
+    dark = np.zeros_like(frames[:1])
+    previous = np.concatenate([dark, frames[:-1]])
+    change = frames - previous
+    from_first = frames - np.concatenate([dark, np.repeat(frames[:1], len(frames) - 1, 0)])
+
+    def two(on: np.ndarray, off: np.ndarray) -> np.ndarray:
+        return np.concatenate([on, off], axis=2).astype(np.float32)
+
+    silent_first = change.copy()
+    silent_first[0] = 0
+    return [
+        (two(change <= -threshold, change >= threshold), "channel 0 holds the ON events (brighter), channel 1 the "
+         "OFF events (darker)"),
+        (two(change > threshold, change < -threshold), "a change of exactly the threshold is an event (≥, not >)"),
+        (two(from_first >= threshold, from_first <= -threshold), "compare each frame with the previous frame, not "
+         "with the first"),
+        (two(silent_first >= threshold, silent_first <= -threshold), "the first frame is compared with a dark frame "
+         "(zeros): what is already bright at step 0 is an ON event"),
+        (two(np.abs(change) >= threshold, np.abs(change) >= threshold), "each channel has one polarity: ON for "
+         "increases only, OFF for decreases only"),
+        (two(change > 0, change < 0), "only a change of at least the threshold is an event"),
+    ]  # fmt: skip
+
+
+def check_delta_on_off(delta_on_off: Callable[[np.ndarray, float], Any]) -> bool:
+    """Exercise 11: ``delta_on_off(frames, threshold)`` with frames (T, N, 1, H, W) -> events (T, N, 2, H, W), 0/1:
+    channel 0 ON (frames[t] − frames[t − 1] ≥ threshold), channel 1 OFF (≤ −threshold), frame −1 dark (zeros)."""
+    for name, frames, threshold in _delta_cases():
+        try:
+            got = delta_on_off(frames.copy(), threshold)
+        except Exception as error:  # noqa: BLE001 - report any failure of the learner's code
+            return _report_exception(error, "delta_on_off")
+        if got is None:
+            print("delta_on_off returns None: fill it in, returning the events (T, N, 2, H, W)")
+            return False
+        got = np.asarray(getattr(got, "data", got))
+        t, n, _, h, w = frames.shape
+        if got.shape != (t, n, 2, h, w):
+            hint = ""
+            if got.shape == (t - 1, n, 2, h, w):
+                hint = ": one output step per frame (step 0 is compared with a dark frame, zeros)"
+            elif got.shape == frames.shape:
+                hint = ": ON and OFF go into two channels (concatenate them on axis 2)"
+            print(f"delta_on_off must return shape (T, N, 2, H, W) = {(t, n, 2, h, w)}, got {got.shape}{hint}")
+            return False
+        if not np.issubdtype(got.dtype, np.number) and got.dtype != np.bool_:
+            print(f"delta_on_off must return numbers (0/1 spikes), got dtype {got.dtype}")
+            return False
+        got = got.astype(np.float64)
+        if not np.isin(got, (0.0, 1.0)).all():
+            print("both channels hold spikes, 0 or 1: an OFF event is a 1 in channel 1, not a −1")
+            return False
+        if np.array_equal(got, delta_on_off_reference(frames, threshold)):
+            continue
+        for wrong, concept in _delta_slips(frames, threshold):
+            if np.array_equal(got, wrong):
+                print(f"not yet ({name}): {concept}")
+                return False
+        print(f"not yet ({name}): revisit section 2's rule: the change since the previous frame, against the "
+              "threshold, split by sign into the two channels")  # fmt: skip
+        return False
+    print("correct ✔  (ramps, ties at the threshold, a moving bar, random frames)")
+    return True
+
+
 # ------------------------------------------------------------------------------------------ tutorial 12
 def _stdp_reference_step(w, x_pre, x_post, pre, post, a_plus, a_minus, decay_plus, decay_minus, slip=None):
     """One step of section 3's rule (decay, read, add), or the same step with one named slip."""

@@ -5,7 +5,16 @@ about inpainting, and inpainting knows nothing about it.
 """
 
 from minisnn.classification.evaluate import confusion_matrix, evaluate
-from minisnn.classification.model import ARCHITECTURES, ENCODERS, READOUTS, ClassifierConfig, build, encode, logits
+from minisnn.classification.model import (
+    ARCHITECTURES,
+    ENCODERS,
+    READOUTS,
+    ClassifierConfig,
+    build,
+    dataset,
+    encode,
+    logits,
+)
 from minisnn.classification.train import EncodedBatches, accuracy, fit, predict_logits
 
 __all__ = [
@@ -17,6 +26,7 @@ __all__ = [
     "accuracy",
     "build",
     "confusion_matrix",
+    "dataset",
     "encode",
     "evaluate",
     "fit",

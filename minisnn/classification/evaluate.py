@@ -41,9 +41,9 @@ def _layer_shapes(config: ClassifierConfig) -> list[dict[str, Any]]:
             shapes.append({"macs": h * h * config.num_steps, "fan_out": h, "neurons_in": h, "fed_by": 0,
                            "recurrent": True})  # fmt: skip
         return [*shapes, {"macs": h * 10, "fan_out": 10, "neurons_in": h, "fed_by": 0}]
-    c1, c2 = config.channels
+    c1, c2, cin = *config.channels, config.in_channels
     return [
-        {"macs": 16 * 16 * c1 * 9, "fan_out": c1 * 9, "neurons_in": 16 * 16, "fed_by": "input"},
+        {"macs": 16 * 16 * c1 * cin * 9, "fan_out": c1 * 9, "neurons_in": cin * 16 * 16, "fed_by": "input"},
         {"macs": 8 * 8 * c2 * c1 * 9, "fan_out": c2 * 9, "neurons_in": c1 * 16 * 16, "fed_by": 0},  # through the pool
         {"macs": c2 * 16 * 10, "fan_out": 10, "neurons_in": c2 * 8 * 8, "fed_by": 1},  # through the second pool
     ]
@@ -106,7 +106,9 @@ def evaluate(
     result["spikes_per_sample"] = per_layer
     result["rate_per_step"] = [p / (m * config.num_steps) for p, m in zip(per_layer, neurons, strict=True)]
     input_spikes = None
-    if config.encoder != "direct":
+    if config.task == "events":  # the event frames are spikes already
+        input_spikes = float(data.images.sum(dtype=np.float64)) / n
+    elif config.encoder != "direct":
         from minisnn.classification.model import encode
 
         encoded = encode(data.images, config, np.random.default_rng(seed))

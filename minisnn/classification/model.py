@@ -1,12 +1,14 @@
 """Spiking digit classifiers and their ANN twins, built from public layers in ``nn.Sequential``.
 
-Two tasks. ``task="static"``: the whole image is the input at every step (encoded, below). ``task="rows"``: the 8×8
+Three tasks. ``task="static"``: the whole image is the input at every step (encoded, below). ``task="rows"``: the 8×8
 digit is read **one row per time step** (T = 8 steps of 8 pixels, the analog values as currents), so the network
 sees the bottom of the digit only after the top has gone: it must *remember*. Its hidden layer may be recurrent
 (``recurrent=True``: :class:`~minisnn.nn.RecurrentSpiking`, all-to-all) and adaptive (``neuron_kind="alif"``:
 :class:`~minisnn.neurons.ALIFParams`, a threshold that rises with each spike and relaxes over ``tau_adaptation``
 ms); without either, only the membranes' leaks remember. Its read-out is ``"final"``: the non-spiking output
-neurons' potentials after the last row.
+neurons' potentials after the last row. ``task="events"``: the digits as an event camera sees them while they move
+(:func:`~minisnn.data.event_digits`, N-MNIST's recipe): T steps of ON/OFF event frames (2, 16, 16) enter the CNN
+as they are (0/1 spikes, two input channels); nothing is encoded, and there is no ANN twin.
 
 Two architectures, each as a spiking network and as its ANN twin (the same layers with ReLU where the SNN has
 LIF neurons, run once instead of over T steps; the static task only):
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from minisnn import encoding, nn
+from minisnn.data import Digits, digits, event_digits
 from minisnn.neurons import ALIFParams, LIFParams
 from minisnn.surrogate import get as get_surrogate
 from minisnn.tensor import Tensor
@@ -41,7 +44,7 @@ from minisnn.tensor import Tensor
 ARCHITECTURES = ("mlp", "cnn")
 ENCODERS = ("rate", "latency", "direct")
 READOUTS = ("spikes", "membrane", "final")
-TASKS = ("static", "rows")
+TASKS = ("static", "rows", "events")
 NEURON_KINDS = ("lif", "alif")
 #: The hidden neurons' values a classifier can learn, one per neuron (``ClassifierConfig.learn``).
 LEARNABLE = ("decay", "v_th")
@@ -119,10 +122,23 @@ class ClassifierConfig:
             if self.num_steps != 8 or self.encoder != "direct":
                 raise ValueError("classifier: task='rows' reads the 8 rows as 8 steps: num_steps=8, encoder='direct', "
                                  f"got num_steps={self.num_steps}, encoder={self.encoder!r}")  # fmt: skip
+        if self.task == "events" and self.num_steps < 3:
+            raise ValueError(f"classifier: task='events' needs num_steps >= 3 (three saccades), got {self.num_steps}")
+        if self.task == "events" and (self.arch != "cnn" or not self.spiking or self.encoder != "direct"):
+            raise ValueError(
+                "classifier: task='events' is a spiking CNN fed the event frames as they are (arch='cnn', "
+                f"spiking=True, encoder='direct'), got arch={self.arch!r}, spiking={self.spiking}, "
+                f"encoder={self.encoder!r}"
+            )
 
     @property
     def image_size(self) -> int:
         return 8 if self.arch == "mlp" else 16
+
+    @property
+    def in_channels(self) -> int:
+        """Input channels: 2 for the event frames (ON, OFF), 1 for a grey image."""
+        return 2 if self.task == "events" else 1
 
     @property
     def gain(self) -> float:
@@ -164,6 +180,14 @@ class ClassifierConfig:
         return cls(**{**base, "neuron_kind": neuron_kind, "recurrent": recurrent, **overrides})
 
     @classmethod
+    def events(cls, **overrides: Any) -> ClassifierConfig:
+        """The event task's configuration: a spiking CNN with 16 and 32 channels on T = 12 steps of event frames,
+        spike-count read-out, tau = 2 ms with unit input gain (C = 1: an input event adds its weight to V at once;
+        with the static task's gain 1/tau the sparse events left the second layer silent at the start)."""
+        base = dict(task="events", arch="cnn", num_steps=12, encoder="direct", channels=(16, 32), input_gain=1.0)
+        return cls(**{**base, **overrides})
+
+    @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ClassifierConfig:
         unknown = sorted(set(d) - set(cls.__dataclass_fields__))
         if unknown:
@@ -197,7 +221,7 @@ def build(config: ClassifierConfig, rng: np.random.Generator | int | None = None
     else:
         c1, c2 = c.channels
         layers = [
-            per_step(nn.Conv2d(1, c1, 3, padding=1, rng=rng)), act(), per_step(nn.AvgPool2d(2)),
+            per_step(nn.Conv2d(c.in_channels, c1, 3, padding=1, rng=rng)), act(), per_step(nn.AvgPool2d(2)),
             per_step(nn.Conv2d(c1, c2, 3, padding=1, rng=rng)), act(), per_step(nn.AvgPool2d(2)),
             per_step(nn.Flatten()), nn.Linear(c2 * 16, 10, rng=rng),
         ]  # fmt: skip
@@ -212,9 +236,12 @@ def build(config: ClassifierConfig, rng: np.random.Generator | int | None = None
 def encode(images: np.ndarray, config: ClassifierConfig, rng: np.random.Generator | int | None = None) -> np.ndarray:
     """Images (N, 1, s, s) in [0, 1] → the network's input: (T, N, 1, s, s) for a spiking net (rate: Bernoulli
     spikes with p = x per step; latency: one spike at step round((1 - x)(T - 1)), none for x <= 0.01; direct: x
-    at every step), the images themselves for the ANN; for the row task (8, N, 8), row t at step t."""
+    at every step), the images themselves for the ANN; for the row task (8, N, 8), row t at step t; for the event
+    task each sample's event frames (N, T, 2, s, s) (see :func:`dataset`) become time-major float32 (T, N, 2, s, s)."""
     if not config.spiking:
         return images
+    if config.task == "events":
+        return np.ascontiguousarray(np.asarray(images).swapaxes(0, 1), dtype=np.float32)
     if config.task == "rows":
         return np.ascontiguousarray(np.asarray(images)[:, 0].transpose(1, 0, 2))
     if config.encoder == "rate":
@@ -234,3 +261,15 @@ def logits(output: Tensor, config: ClassifierConfig) -> Tensor:
     if config.readout == "final":
         return output[-1]
     return output.mean(axis=0)
+
+
+def dataset(config: ClassifierConfig, split: str, seed: int = 0) -> Digits:
+    """The data of ``config``'s task, ``split`` "train" or "test" of the digits' fixed split (``seed`` its seed):
+    the digits at :attr:`ClassifierConfig.image_size`, or for the event task the event digits of
+    :func:`~minisnn.data.event_digits` with T = ``num_steps`` (their saccades drawn with seed 0), stored
+    *sample-major* (N, T, 2, 16, 16) uint8 in the ``images`` field so that mini-batches are drawn along axis 0;
+    :func:`encode` makes them time-major."""
+    if config.task != "events":
+        return digits(split, size=config.image_size, seed=seed)
+    events = event_digits(split, num_steps=config.num_steps, size=config.image_size, seed=seed)
+    return Digits(np.ascontiguousarray(events.events.swapaxes(0, 1)), events.labels)

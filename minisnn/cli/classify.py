@@ -22,7 +22,8 @@ def add_parser(commands: Any) -> None:
     )
     classify.add_argument(
         "--task", choices=TASKS, default="static",
-        help="static: the whole image at every step (default); rows: one row per step, the network must remember",
+        help="static: the whole image at every step (default); rows: one row per step, the network must remember; "
+        "events: the digits moved along saccades as an event camera sees them (ON/OFF frames, a spiking CNN)",
     )  # fmt: skip
     classify.add_argument("--neuron", choices=NEURON_KINDS, default="lif", help="hidden neurons: lif (default) or alif")
     classify.add_argument("--recurrent", action="store_true", help="a recurrent (all-to-all) hidden layer (MLP)")
@@ -30,12 +31,18 @@ def add_parser(commands: Any) -> None:
         "--learn", nargs="+", choices=LEARNABLE, default=(), help="learn the hidden neurons' decay and/or "
         "threshold, one value per neuron (MLP)",
     )  # fmt: skip
-    classify.add_argument("--arch", choices=ARCHITECTURES, default="mlp", help="mlp (64-128-10) or cnn (16x16 input)")
+    classify.add_argument(
+        "--arch", choices=ARCHITECTURES, default=None, help="mlp (64-128-10, the default) or cnn (16x16 input; "
+        "the only one for --task events)",
+    )  # fmt: skip
     classify.add_argument(
         "--steps", type=int_in(1, MAX_STEPS), default=None, help="training steps per network (default 1500; rows 3000)"
     )
     classify.add_argument(
-        "--num-steps", type=int_in(1, MAX_TIME_STEPS), default=None, help="time steps T (default: mlp 25, cnn 4)"
+        "--num-steps",
+        type=int_in(1, MAX_TIME_STEPS),
+        default=None,
+        help="time steps T (default: mlp 25, cnn 4, events 12)",
     )
     classify.add_argument("--encoder", choices=ENCODERS, default=None, help="default: mlp rate, cnn direct")
     classify.add_argument("--readout", choices=READOUTS, default=None, help="spike counts (default) or membrane")
@@ -47,6 +54,10 @@ def add_parser(commands: Any) -> None:
         default=None,
         help="Adam learning rate, cosine schedule (default 5e-3; rows 2e-3)",
     )
+    classify.add_argument(
+        "--input-gain", type=float_in(0, 100, low_open=True), default=None,
+        help="dt/C, the potential one step of unit current adds (default: 1/tau for static, 1 for rows and events)",
+    )  # fmt: skip
     classify.add_argument("--seed", type=seed, default=0)
     classify.add_argument("--out", default="runs/classify")
     classify.add_argument("--resume", action="store_true", help="continue from OUT/snn and OUT/ann")
@@ -58,44 +69,56 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train the spiking digit classifier and its ANN twin on the bundled digits, evaluate both on the test split."""
-    from minisnn.classification import ClassifierConfig, build, evaluate, fit
-    from minisnn.data import digits
+    from minisnn.classification import ClassifierConfig, build, dataset, evaluate, fit
     from minisnn.trainer import TrainingDiverged
 
     out = Path(args.out)
-    rows = args.task == "rows"
-    no_twin = args.no_twin or rows  # the ANN twin runs an image once: the row task has no twin
+    rows, events = args.task == "rows", args.task == "events"
+    no_twin = args.no_twin or rows or events  # the ANN twin runs an image once: the rows and events have none
     phases = ("snn",) if no_twin else ("snn", "ann")
     begun = [name for name in phases if (out / name / "model.npz").exists()]
     if args.resume and not begun:
         raise CLIError(f"--resume: no checkpoint in {out}/snn or {out}/ann; run without --resume to start")
     for name in phases:  # with --resume, the phases that never began start afresh
         prepare_out(out / name, args.resume and name in begun, args.overwrite)
-    overrides: dict[str, Any] = {"arch": args.arch}
-    for name in ("num_steps", "encoder", "readout", "hidden"):
+    if events and args.arch not in (None, "cnn"):
+        raise CLIError(f"--task events is a spiking CNN (2 x 16 x 16 event frames): got --arch {args.arch}")
+    overrides: dict[str, Any] = {"arch": args.arch or "mlp"}
+    for name in ("num_steps", "encoder", "readout", "hidden", "input_gain"):
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
-    if args.arch == "cnn":
+    if events:  # a spiking CNN on the event frames
+        overrides["arch"] = "cnn"
+        overrides.setdefault("num_steps", 12)
+    if overrides["arch"] == "cnn":
         overrides.setdefault("num_steps", 4)
         overrides.setdefault("encoder", "direct")
         overrides["channels"] = (16, 32)
     if rows:
         overrides.pop("arch")
         config = ClassifierConfig.rows(args.neuron, recurrent=args.recurrent, learn=tuple(args.learn), **overrides)
+    elif events:
+        config = ClassifierConfig.events(
+            **overrides, neuron_kind=args.neuron, recurrent=args.recurrent, learn=tuple(args.learn)
+        )
     else:
         config = ClassifierConfig(
             **overrides, neuron_kind=args.neuron, recurrent=args.recurrent, learn=tuple(args.learn)
         )
     twin_config = None if no_twin else ClassifierConfig(**{**config.to_dict(), "spiking": False})
-    batch_size = args.batch_size or (32 if args.arch == "cnn" else 64)
+    batch_size = args.batch_size or (32 if config.arch == "cnn" else 64)
     steps = args.steps or (3000 if rows else 1500)
     lr = args.lr or (2e-3 if rows else 5e-3)
-    train_data, test_data = digits("train", size=config.image_size), digits("test", size=config.image_size)
+    train_data, test_data = dataset(config, "train"), dataset(config, "test")
     hidden = f"{'recurrent ' if config.recurrent else ''}{config.neuron_kind.upper()} hidden layer"
     if config.learn:
         hidden += f" (learned {' and '.join(config.learn)})"
     if rows:
         coding = f"one row per step (T = {config.num_steps}, 8 pixels each), {hidden}, read-out after the last row"
+    elif events:
+        coding = (f"event frames (T = {config.num_steps} steps of ON/OFF events along three saccades, "
+                  f"{train_data.images.sum() / len(train_data):.0f} events per training digit), {hidden}, "
+                  f"{config.readout} read-out")  # fmt: skip
     else:
         coding = f"T = {config.num_steps}, {config.encoder} coding, {hidden}, {config.readout} read-out"
     print(
@@ -138,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     spikes = " + ".join(f"{v:.0f}" for v in result["spikes_per_sample"])
     synops = f"{energy['synops_per_sample']:,.0f}"
     accuracy = f"{100 * result['accuracy']:.2f} %"
-    label = f"spiking {config.arch.upper()}" + (f" ({hidden}, rows)" if rows else "")
+    label = f"spiking {config.arch.upper()}" + (f" ({hidden}, rows)" if rows else " (event digits)" if events else "")
     print(f"| {label} | {accuracy} | {seconds['snn']:.0f} s | {spikes} | {synops} | — |")
     if "ann" in models:
         print(f"| ANN twin | {100 * result['twin_accuracy']:.2f} % | {seconds['ann']:.0f} s | — | — | "

@@ -12,6 +12,7 @@ here, ``minisnn.data.MAX_IMAGE_PIXELS = 100_000_000``, or to ``None`` for no lim
 from .batches import Batch, InpaintingBatches, ValidationSet, make_inputs, validation_set
 from .crops import CropSampler, pad_to_size, random_crop, validation_crops
 from .digits import Digits, digits
+from .event_digits import EventDigits, event_digits
 from .images import CorruptImageError, ImageTooLargeError, image_size, read_image, save_image, to_uint8
 from .labelled import LabelledBatches
 from .lsdir import LSDIR, LSDIR_HELP, looks_like_lsdir
@@ -42,6 +43,7 @@ __all__ = [
     "CorruptImageError",
     "CropSampler",
     "Digits",
+    "EventDigits",
     "LabelledBatches",
     "FREEFORM_HOLE_RANGE",
     "FileImages",
@@ -61,6 +63,7 @@ __all__ = [
     "SamplePhotos",
     "box_mask",
     "digits",
+    "event_digits",
     "freeform_mask",
     "hole_fraction",
     "image_size",

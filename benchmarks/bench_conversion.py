@@ -15,7 +15,6 @@ conversion, the whole sweep with both inputs) with its peak resident memory (VmH
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -75,12 +74,7 @@ def worker(arch: str, seed: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--save", metavar="JSON", help="also write every run's measurements to this file")
-    parser.add_argument("--load", metavar="JSON", help="print the table of runs saved with --save (no new runs)")
-    parser.add_argument("--worker", nargs=2, metavar=("ARCH", "SEED"), help=argparse.SUPPRESS)
+    parser = harness.seed_study_parser(__doc__, ("ARCH", "SEED"), threads=2)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker[0], int(args.worker[1]))

@@ -21,7 +21,6 @@ The same runs from the command line: ``python -m minisnn classify --task events 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -68,13 +67,8 @@ def worker(case: str, seed: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser = harness.seed_study_parser(__doc__, ("CASE", "SEED"))
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="default: both")
-    parser.add_argument("--save", help="also write the runs to this JSON file")
-    parser.add_argument("--load", help="reprint the table from a --save file (no training)")
-    parser.add_argument("--worker", nargs=2, metavar=("CASE", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker[0], int(args.worker[1]))

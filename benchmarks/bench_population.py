@@ -21,7 +21,6 @@ resident memory (VmHWM).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -76,14 +75,9 @@ def worker(num_neurons: int, num_steps: int, seed: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser = harness.seed_study_parser(__doc__, ("M", "T", "SEED"))
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="population sizes M")
     parser.add_argument("--steps", type=int, nargs="+", default=list(STEPS), help="numbers of steps T")
-    parser.add_argument("--save", metavar="JSON", help="also write every run's measurements to this file")
-    parser.add_argument("--load", metavar="JSON", help="print the tables of runs saved with --save (no new runs)")
-    parser.add_argument("--worker", nargs=3, metavar=("M", "T", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(*(int(a) for a in args.worker))

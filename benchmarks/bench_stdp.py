@@ -22,7 +22,6 @@ paired differences (the same seeds) with theirs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -87,18 +86,13 @@ def worker(method: str, seed: int, split: str = "test") -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--save", metavar="JSON", help="also write every run's measurements to this file")
-    parser.add_argument("--load", metavar="JSON", help="print the table of runs saved with --save (no new runs)")
+    parser = harness.seed_study_parser(__doc__, ("METHOD", "SEED", "SPLIT"))
     parser.add_argument(
         "--validation",
         action="store_true",
         help="score on a quarter of the training digits held out instead of the test digits (a check that the "
         "settings were not fitted to the test split)",
     )
-    parser.add_argument("--worker", nargs=3, metavar=("METHOD", "SEED", "SPLIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), args.worker[2])

@@ -9,6 +9,7 @@ Thread count: ``--threads N`` sets OPENBLAS/OMP/MKL thread variables for NumPy's
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -93,6 +94,19 @@ def measure(script: str, args: list[str], threads: int) -> dict:
     timing = run_worker(script, [*args, "--mode", "time"], threads)
     memory = run_worker(script, [*args, "--mode", "memory"], threads)
     return {**timing, **memory}
+
+
+def seed_study_parser(doc: str | None, worker_fields: tuple[str, ...], threads: int = 1) -> argparse.ArgumentParser:
+    """The options every seed-study benchmark shares: ``--threads``, ``--seeds`` (default 0 1 2), ``--save JSON``
+    (every run's measurements), ``--load JSON`` (reprint the table, no new runs) and the hidden ``--worker`` that
+    :func:`run_worker` calls with ``worker_fields`` (one run in a fresh process)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=threads)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--save", metavar="JSON", help="also write every run's measurements to this file")
+    parser.add_argument("--load", metavar="JSON", help="print the table of runs saved with --save (no new runs)")
+    parser.add_argument("--worker", nargs=len(worker_fields), metavar=worker_fields, help=argparse.SUPPRESS)
+    return parser
 
 
 def run_worker(script: str, args: list[str], threads: int) -> dict:

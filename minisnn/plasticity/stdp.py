@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from minisnn.plasticity.traces import PAIRINGS, TRACE_METHODS, check_choice, trace_decay, update_trace
+from minisnn.plasticity.traces import PAIRINGS, TRACE_METHODS, check_choice, check_number, trace_decay, update_trace
 
 BOUNDS = ("hard", "soft", "none")
 
@@ -46,14 +46,6 @@ class STDPState(NamedTuple):
 
     x_pre: np.ndarray
     x_post: np.ndarray
-
-
-def _number(name: str, value: Any, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not math.isfinite(value) or (positive and value <= 0) or (not positive and value < 0):
-        raise ValueError(f"{name} must be a finite number {'> 0' if positive else '≥ 0'}, got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -74,9 +66,9 @@ class STDPParams:
 
     def __post_init__(self) -> None:
         for name in ("a_plus", "a_minus", "x_target"):
-            _number(name, getattr(self, name))
+            check_number(name, getattr(self, name))
         for name in ("tau_plus", "tau_minus", "dt"):
-            _number(name, getattr(self, name), positive=True)
+            check_number(name, getattr(self, name), positive=True)
         check_choice("pairing", self.pairing, PAIRINGS)
         check_choice("trace", self.trace, TRACE_METHODS)
         check_choice("bounds", self.bounds, BOUNDS)

@@ -26,12 +26,18 @@ TRACE_METHODS = ("exact", "euler")
 PAIRINGS = ("all", "nearest")
 
 
-def _positive(name: str, value: Any) -> float:
+def check_number(name: str, value: Any, positive: bool = False, unit: str = "") -> float:
+    """``value`` as a float: TypeError unless a real number, ValueError unless finite and > 0 (``positive``) or ≥ 0,
+    both naming ``name`` (and ``unit``, e.g. " [ms]")."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number [ms], got {type(value).__name__}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0 [ms], got {value!r}")
+        raise TypeError(f"{name} must be a number{unit}, got {type(value).__name__}")
+    if not math.isfinite(value) or (positive and value <= 0) or (not positive and value < 0):
+        raise ValueError(f"{name} must be a finite number {'> 0' if positive else '≥ 0'}{unit}, got {value!r}")
     return float(value)
+
+
+def _positive(name: str, value: Any) -> float:
+    return check_number(name, value, positive=True, unit=" [ms]")
 
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:

@@ -87,10 +87,9 @@ def run(args: argparse.Namespace) -> int:
     for name in ("num_steps", "encoder", "readout", "hidden", "input_gain"):
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
-    if events:  # a spiking CNN on the event frames
-        overrides["arch"] = "cnn"
-        overrides.setdefault("num_steps", 12)
-    if overrides["arch"] == "cnn":
+    if events:  # its architecture, T and channels are ClassifierConfig.events()'s
+        overrides.pop("arch")
+    elif overrides["arch"] == "cnn":
         overrides.setdefault("num_steps", 4)
         overrides.setdefault("encoder", "direct")
         overrides["channels"] = (16, 32)

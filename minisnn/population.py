@@ -67,6 +67,12 @@ def default_width(num_neurons: int, value_range: Any = (-1.0, 1.0)) -> float:
     return float(c[1] - c[0])
 
 
+def _steps(num_steps: Any) -> int:
+    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
+        raise ValueError(f"num_steps must be an int >= 1, got {num_steps!r}")
+    return int(num_steps)
+
+
 def _check_rates(f_min: float, f_max: float, dt: float) -> None:
     if not (isinstance(dt, (int, float, np.floating)) and math.isfinite(dt) and dt > 0):
         raise ValueError(f"dt must be > 0 ms, got {dt!r}")
@@ -166,11 +172,10 @@ def population_encode(
     low, high = _range(value_range)
     if x.size and (x.min() < low or x.max() > high):
         raise ValueError(f"x must lie in value_range [{low:g}, {high:g}], got min {x.min():g}, max {x.max():g}")
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
-        raise ValueError(f"num_steps must be an int >= 1, got {num_steps!r}")
+    num_steps = _steps(num_steps)
     sigma = default_width(num_neurons, value_range) if width is None else _width(width)
     p = gaussian_tuning(x, c, sigma, f_max, f_min, dt)
-    draws = np.random.default_rng(rng).random((int(num_steps), *p.shape))
+    draws = np.random.default_rng(rng).random((num_steps, *p.shape))
     return (draws < p).astype(dtype)
 
 
@@ -305,8 +310,7 @@ def fisher_information(
     """
     c = centres(num_neurons, value_range)
     sigma = default_width(num_neurons, value_range) if width is None else _width(width)
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
-        raise ValueError(f"num_steps must be an int >= 1, got {num_steps!r}")
+    num_steps = _steps(num_steps)
     x = _values(x)
     p = gaussian_tuning(x, c, sigma, f_max, f_min, dt)
     slope = -(x[..., None] - c) / sigma**2 * (p - f_min * dt / 1000.0)
